@@ -91,9 +91,7 @@ class OutlineParams:
         )
 
 
-def edge_profiles(
-    params: OutlineParams, u: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def edge_profiles(params: OutlineParams, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Medial and lateral half-widths of the outline at each ``u``.
 
     Parameters
@@ -180,9 +178,7 @@ def outline_polygon(params: OutlineParams, *, n: int = 240) -> np.ndarray:
     kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
     kernel /= kernel.sum()
     padded = np.concatenate([even[-half:], even, even[:half]], axis=0)
-    smooth = np.stack(
-        [np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], axis=1
-    )
+    smooth = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], axis=1)
     return smooth
 
 

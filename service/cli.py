@@ -92,15 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="analyse photos of soles or insoles")
     analyze.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
-    analyze.add_argument(
-        "--view", choices=["outsole", "insole", "print", "auto"], default="auto"
-    )
+    analyze.add_argument("--view", choices=["outsole", "insole", "print", "auto"], default="auto")
     analyze.add_argument("--side", choices=["left", "right", "auto"], default="auto")
     analyze.add_argument("--json", action="store_true", help="one JSON object per photo")
-    analyze.add_argument("--overlay", type=Path, default=None, metavar="DIR",
-                         help="write an overlay PNG per photo into DIR")
-    analyze.add_argument("--model", type=Path, default=None,
-                         help="model artifact (default: the shipped one)")
+    analyze.add_argument(
+        "--overlay",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write an overlay PNG per photo into DIR",
+    )
+    analyze.add_argument(
+        "--model", type=Path, default=None, help="model artifact (default: the shipped one)"
+    )
     analyze.set_defaults(handler=_cmd_analyze)
 
     train = sub.add_parser("train", help="train the classifier from labeled manifests")
@@ -109,8 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--cache", type=Path, default=None, help="feature cache directory")
     train.add_argument("--workers", type=int, default=None)
-    train.add_argument("--promote", type=Path, default=None, metavar="DIR",
-                       help="promote into DIR only if it beats the model there")
+    train.add_argument(
+        "--promote",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="promote into DIR only if it beats the model there",
+    )
     train.set_defaults(handler=_cmd_train)
 
     serve = sub.add_parser("serve", help="run the HTTP service")

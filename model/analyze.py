@@ -1,0 +1,318 @@
+"""The one public entry of the core: photo bytes in, a pronation screening result out.
+
+decode -> locate -> orient -> wear map -> features -> classify -> explain; the overlay is
+drawn on demand from what the analysis kept. Training runs :func:`locate_objects` and
+:func:`model.features.wear_metrics` too, so both share one feature code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from model import explain as explain_text
+from model.classifier import ModelBundle, load_bundle
+from model.errors import NoSoleFound, SolescanError
+from model.features import (
+    object_features,
+    object_vector,
+    pronation_vector,
+    wear_metrics,
+)
+from model.footshape import LABELS, VIEWS, Side, View
+from model.imaging import DecodedPhoto, decode
+from model.locate import Candidate, FootFrame, find_candidates, fit_frame
+
+ViewChoice = Literal["outsole", "insole", "print", "auto"]
+SideChoice = Literal["left", "right", "auto"]
+
+# A located object counts as a sole above this probability of the sole model.
+SOLE_THRESHOLD = 0.5
+# Below this calibrated probability the honest answer is "undetermined".
+CONFIDENCE_FLOOR = 0.60
+# Photo quality floors (see model.features.quality_features).
+MIN_SHARPNESS = 0.12
+MIN_EXPOSURE = 0.6
+MIN_OBJECT_PX = 180.0
+
+
+@dataclass(frozen=True)
+class LocatedObject:
+    """A candidate object with its frame, canonical image and object features."""
+
+    candidate: Candidate
+    frame: FootFrame
+    canonical: np.ndarray
+    features: dict[str, float]
+
+    @property
+    def centroid(self) -> tuple[float, float]:
+        """Centre of the outline in working pixels (x, y)."""
+        pts = self.candidate.contour
+        import cv2
+
+        m = cv2.moments(pts.astype(np.float32))
+        if m["m00"] == 0:
+            return float(pts[:, 0].mean()), float(pts[:, 1].mean())
+        return float(m["m10"] / m["m00"]), float(m["m01"] / m["m00"])
+
+
+def locate_objects(photo: DecodedPhoto) -> list[LocatedObject]:
+    """Every candidate object in a decoded photo, mapped to the canonical frame."""
+    located = []
+    for candidate in find_candidates(photo.image):
+        frame = fit_frame(candidate)
+        canonical = frame.canonical_image(photo.image)
+        located.append(
+            LocatedObject(
+                candidate=candidate,
+                frame=frame,
+                canonical=canonical,
+                features=object_features(photo.image, candidate, frame, canonical),
+            )
+        )
+    return located
+
+
+@dataclass(frozen=True)
+class FootResult:
+    """The result for one foot (one sole or insole in the photo)."""
+
+    side: Side
+    side_source: Literal["given", "detected"]
+    side_confidence: float
+    label: str
+    undetermined_reason: str | None
+    probabilities: dict[str, float]
+    confidence: float
+    center: tuple[float, float]
+    metrics: dict[str, float]
+    explanation: explain_text.Explanation
+    located: LocatedObject = field(repr=False)
+    wear: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "side_source": self.side_source,
+            "side_confidence": round(self.side_confidence, 4),
+            "label": self.label,
+            "undetermined_reason": self.undetermined_reason,
+            "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
+            "confidence": round(self.confidence, 4),
+            "center": [round(self.center[0], 1), round(self.center[1], 1)],
+            "metrics": {
+                k: (None if not np.isfinite(v) else round(v, 4)) for k, v in self.metrics.items()
+            },
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """The analysis of one photo."""
+
+    view: View
+    view_source: Literal["given", "detected"]
+    model_version: str
+    image_size: tuple[int, int]
+    feet: list[FootResult]
+    comparison: dict[str, Any] | None
+    photo: DecodedPhoto = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON schema shared by ``solescan analyze --json`` and the HTTP API."""
+        return {
+            "status": "ok",
+            "error": None,
+            "view": self.view,
+            "view_source": self.view_source,
+            "model_version": self.model_version,
+            "image": {"width": self.image_size[0], "height": self.image_size[1]},
+            "feet": [f.to_dict() for f in self.feet],
+            "comparison": self.comparison,
+        }
+
+    def overlay_png(self) -> bytes:
+        """The overlay picture: outlines, zones, wear heat map, medial arrows, labels."""
+        from model.overlay import render_overlay
+
+        return render_overlay(self)
+
+
+def rejection_dict(error: SolescanError) -> dict[str, Any]:
+    """The result of a photo that could not be analysed, in the same schema."""
+    detail: dict[str, Any] = {"code": error.code, "message": error.message}
+    if isinstance(error, NoSoleFound):
+        detail["reason"] = error.reason
+    return {"status": "rejected", "error": detail, "feet": []}
+
+
+class Analyzer:
+    """A loaded model, ready to analyse photos. Thread-safe: it holds no mutable state."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        self.bundle = bundle
+
+    @property
+    def version(self) -> str:
+        return self.bundle.version
+
+    @property
+    def model_card(self) -> dict[str, Any]:
+        return self.bundle.card
+
+    def analyze(
+        self, data: bytes, *, view: ViewChoice = "auto", side: SideChoice = "auto"
+    ) -> AnalysisResult:
+        """Analyse one photo.
+
+        Raises
+        ------
+        SolescanError
+            The photo cannot be read (``InvalidPhoto`` and its kinds) or shows no sole
+            or insole (``NoSoleFound``, with a reason).
+        """
+        if view not in (*VIEWS, "auto"):
+            raise ValueError(f"view must be one of {VIEWS} or auto, not {view!r}")
+        if side not in ("left", "right", "auto"):
+            raise ValueError(f"side must be left, right or auto, not {side!r}")
+        photo = decode(data)
+        soles = self._pick_soles(photo, locate_objects(photo))
+        if view == "auto":
+            used_view = self._detect_view(soles)
+            view_source: Literal["given", "detected"] = "detected"
+        else:
+            used_view, view_source = view, "given"
+        feet = [self._classify_foot(photo, obj, view=used_view, side=side) for obj in soles]
+        # Left foot first, as a clinician reads a pair.
+        feet.sort(key=lambda f: (f.side != "left", f.center[0]))
+        comparison = None
+        if len(feet) == 2:
+            comparison = explain_text.compare_feet(
+                feet[0].metrics, feet[1].metrics, feet[0].label, feet[1].label
+            )
+        return AnalysisResult(
+            view=used_view,
+            view_source=view_source,
+            model_version=self.version,
+            image_size=(photo.original_width, photo.original_height),
+            feet=feet,
+            comparison=comparison,
+            photo=photo,
+        )
+
+    def sole_probabilities(self, objects: list[LocatedObject]) -> np.ndarray:
+        """Probability that each object is a sole or insole, shape (len(objects),)."""
+        if not objects:
+            return np.zeros(0)
+        rows = np.stack([object_vector(o.features) for o in objects])
+        return self.bundle.sole.predict_proba(rows)[:, 1]
+
+    def _pick_soles(self, photo: DecodedPhoto, objects: list[LocatedObject]) -> list[LocatedObject]:
+        if not objects:
+            raise NoSoleFound(
+                "No sole or insole found: nothing in the photo stands out from the "
+                "background. Photograph the bottom of the shoe on a plain surface, "
+                "filling most of the frame.",
+                reason="no_object",
+            )
+        probs = self.sole_probabilities(objects)
+        ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
+        soles = [objects[i] for p, i in ranked if p >= SOLE_THRESHOLD][:2]
+        if soles:
+            return soles
+        best = objects[ranked[0][1]]
+        if best.candidate.touches_border > 0.08:
+            raise NoSoleFound(
+                "No whole sole found: the object runs off the edge of the photo. Step "
+                "back so the whole sole or insole is inside the frame.",
+                reason="object_cut_off",
+            )
+        raise NoSoleFound(
+            "No sole or insole found: photograph the bottom of the shoe (or the top of "
+            "the insole), filling most of the frame.",
+            reason="not_a_sole",
+        )
+
+    def _detect_view(self, soles: list[LocatedObject]) -> View:
+        rows = np.stack([object_vector(o.features) for o in soles])
+        probs = self.bundle.view.predict_proba(rows).mean(axis=0)
+        classes = list(self.bundle.view.classes_)
+        return classes[int(np.argmax(probs))]  # type: ignore[no-any-return]
+
+    def _classify_foot(
+        self, photo: DecodedPhoto, obj: LocatedObject, *, view: View, side: SideChoice
+    ) -> FootResult:
+        frame = obj.frame
+        wear, metrics = wear_metrics(
+            obj.canonical, frame, view=view, length_original_px=frame.length_px / photo.scale
+        )
+        row = pronation_vector(metrics, view)[None, :]
+        proba = self.bundle.pronation.predict_proba(row)[0]
+        classes = list(self.bundle.pronation.classes_)
+        probabilities = {label: float(proba[classes.index(label)]) for label in LABELS}
+        best = max(probabilities, key=lambda k: probabilities[k])
+        confidence = probabilities[best]
+        reason = _undetermined_reason(metrics, confidence)
+        label = best if reason is None else "undetermined"
+        if side == "auto":
+            foot_side: Side = frame.side(view)  # type: ignore[assignment]
+            side_source: Literal["given", "detected"] = "detected"
+            side_confidence = frame.side_confidence
+        else:
+            foot_side, side_source, side_confidence = side, "given", 1.0
+        cx, cy = obj.centroid
+        return FootResult(
+            side=foot_side,
+            side_source=side_source,
+            side_confidence=side_confidence,
+            label=label,
+            undetermined_reason=reason,
+            probabilities=probabilities,
+            confidence=confidence,
+            center=(cx / photo.scale, cy / photo.scale),
+            metrics=metrics,
+            explanation=explain_text.explain(
+                label, view=view, probabilities=probabilities, metrics=metrics, reason=reason
+            ),
+            located=obj,
+            wear=wear,
+        )
+
+
+def _undetermined_reason(metrics: dict[str, float], confidence: float) -> str | None:
+    if (
+        metrics["quality_sharpness"] < MIN_SHARPNESS
+        or metrics["quality_exposure"] < MIN_EXPOSURE
+        or metrics["quality_object_px"] < MIN_OBJECT_PX
+    ):
+        return "poor_quality"
+    if confidence < CONFIDENCE_FLOOR:
+        return "low_confidence"
+    return None
+
+
+def load_analyzer(path: Path | None = None, *, version: str | None = None) -> Analyzer:
+    """Load the model (the shipped one by default) into an :class:`Analyzer`.
+
+    Raises
+    ------
+    ModelArtifactError
+        The artifact is missing, corrupt or from another scikit-learn version.
+    """
+    return Analyzer(load_bundle(path, version=version))
+
+
+def analyze(
+    data: bytes,
+    *,
+    view: ViewChoice = "auto",
+    side: SideChoice = "auto",
+    analyzer: Analyzer | None = None,
+) -> AnalysisResult:
+    """Analyse one photo with ``analyzer`` (default: the shipped model, loaded per call)."""
+    return (analyzer or load_analyzer()).analyze(data, view=view, side=side)

@@ -1,0 +1,190 @@
+"""Build, fit, evaluate, save and load the scikit-learn models.
+
+The artifact holds three pipelines that share the feature code of :mod:`model.features`:
+
+- ``sole``: is a located object a shoe sole or insole at all (versus the top of a shoe,
+  a floor pattern, clutter)? Gradient-boosted trees on shape and appearance features.
+- ``view``: outsole, insole or contact print, for ``view=auto``; same features.
+- ``pronation``: neutral, overpronation or underpronation from the wear features, with
+  probabilities calibrated by cross-validation (isotonic where there is enough data).
+
+Models are persisted with skops (never pickle: a model file must not be able to run
+code) beside a JSON model card; loading checks the scikit-learn version first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import Pipeline
+
+from model.errors import ModelArtifactError
+
+ARTIFACT_FILE = "model.skops"
+CARD_FILE = "model_card.json"
+CURRENT_FILE = "CURRENT"
+SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
+
+# Everything a solescan artifact may contain. skops refuses any other type on load, so
+# a tampered or foreign file cannot smuggle in code.
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+def build_sole_model(*, seed: int = 0) -> Pipeline:
+    """Binary sole-or-not classifier on object features."""
+    return Pipeline(
+        [
+            (
+                "trees",
+                HistGradientBoostingClassifier(
+                    max_iter=200,
+                    learning_rate=0.08,
+                    max_leaf_nodes=15,
+                    l2_regularization=1.0,
+                    random_state=seed,
+                ),
+            )
+        ]
+    )
+
+
+def build_view_model(*, seed: int = 0) -> Pipeline:
+    """Outsole / insole / print classifier on object features."""
+    return Pipeline(
+        [
+            (
+                "trees",
+                HistGradientBoostingClassifier(
+                    max_iter=150,
+                    learning_rate=0.08,
+                    max_leaf_nodes=15,
+                    l2_regularization=1.0,
+                    random_state=seed,
+                ),
+            )
+        ]
+    )
+
+
+def build_pronation_model(*, seed: int = 0, n_samples: int = 1000) -> Pipeline:
+    """Calibrated pronation classifier on wear features (NaN-tolerant trees)."""
+    trees = HistGradientBoostingClassifier(
+        max_iter=250,
+        learning_rate=0.06,
+        max_leaf_nodes=15,
+        l2_regularization=1.0,
+        random_state=seed,
+    )
+    # Isotonic calibration overfits small sets; sigmoid is the safer choice there.
+    method = "isotonic" if n_samples >= 1500 else "sigmoid"
+    return Pipeline([("calibrated", CalibratedClassifierCV(trees, method=method, cv=3))])
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """The three fitted pipelines and the model card that describes them."""
+
+    sole: Pipeline
+    view: Pipeline
+    pronation: Pipeline
+    card: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return str(self.card["version"])
+
+
+def save_bundle(bundle: ModelBundle, directory: Path) -> Path:
+    """Write the artifact and its card into ``directory`` (created); returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sio.dump(
+        {"sole": bundle.sole, "view": bundle.view, "pronation": bundle.pronation},
+        directory / ARTIFACT_FILE,
+    )
+    (directory / CARD_FILE).write_text(json.dumps(bundle.card, indent=2, sort_keys=True) + "\n")
+    return directory
+
+
+def resolve_artifact_dir(path: Path | None = None, *, version: str | None = None) -> Path:
+    """The directory of the artifact to load.
+
+    ``path`` may be an artifact directory, or a store of versions (holding version
+    sub-directories and a ``CURRENT`` file naming the one in service). ``version`` picks a
+    version from the store instead of ``CURRENT``.
+    """
+    root = SHIPPED_DIR if path is None else Path(path)
+    if (root / ARTIFACT_FILE).exists() and version is None:
+        return root
+    if version is None:
+        current = root / CURRENT_FILE
+        if not current.exists():
+            raise ModelArtifactError(
+                f"No model artifact at {root}: expected {ARTIFACT_FILE} or a {CURRENT_FILE} "
+                "file naming a version. Train one with `solescan train` or reinstall solescan."
+            )
+        version = current.read_text().strip()
+    return root / version
+
+
+def load_bundle(path: Path | None = None, *, version: str | None = None) -> ModelBundle:
+    """Load an artifact, refusing a missing, corrupt or foreign-version file.
+
+    Raises
+    ------
+    ModelArtifactError
+        With a message that says what is wrong and what to do.
+    """
+    directory = resolve_artifact_dir(path, version=version)
+    artifact, card_path = directory / ARTIFACT_FILE, directory / CARD_FILE
+    if not artifact.exists() or not card_path.exists():
+        raise ModelArtifactError(
+            f"Model artifact missing in {directory}: need {ARTIFACT_FILE} and {CARD_FILE}. "
+            "Train one with `solescan train` or reinstall solescan."
+        )
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelArtifactError(f"Model card {card_path} is unreadable: {exc}.") from exc
+    trained_with = card.get("versions", {}).get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        raise ModelArtifactError(
+            f"The model in {directory} was trained with scikit-learn {trained_with}, but "
+            f"scikit-learn {sklearn.__version__} is installed. Install scikit-learn=="
+            f"{trained_with} (as pyproject.toml pins) or retrain with `solescan train`."
+        )
+    try:
+        untrusted = sio.get_untrusted_types(file=artifact)
+        foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if foreign:
+            raise ModelArtifactError(
+                f"The model file {artifact} contains types solescan does not trust "
+                f"({', '.join(sorted(foreign)[:5])}); it was not made by `solescan train`."
+            )
+        models = sio.load(artifact, trusted=untrusted)
+    except ModelArtifactError:
+        raise
+    except Exception as exc:  # skops raises many kinds of error for a damaged file
+        raise ModelArtifactError(
+            f"The model file {artifact} is corrupt ({type(exc).__name__}). Reinstall "
+            "solescan or retrain with `solescan train`."
+        ) from exc
+    if not isinstance(models, dict) or set(models) != {"sole", "view", "pronation"}:
+        raise ModelArtifactError(f"The model file {artifact} is not a solescan artifact.")
+    return ModelBundle(
+        sole=models["sole"], view=models["view"], pronation=models["pronation"], card=card
+    )
+
+
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple[str, ...]) -> float:
+    """Macro-averaged F1 over ``labels``."""
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))

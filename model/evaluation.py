@@ -1,0 +1,218 @@
+"""Evaluate a model end to end on a labeled manifest: the whole ``analyze`` path per photo.
+
+Used by the accuracy benchmark, the notebooks and the promotion gate, so every figure
+about the product's accuracy comes from the same code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+from tqdm import tqdm
+
+from model.footshape import LABELS, VIEWS
+from model.training import MATCH_DISTANCE, LabeledPhoto, read_manifests
+
+
+@dataclass(frozen=True)
+class FootOutcome:
+    """One labeled foot and what the analysis said about it."""
+
+    photo: str
+    view: str
+    label: str
+    side: str
+    predicted_label: str | None  # None: the foot was not found
+    predicted_side: str | None
+    confidence: float | None
+    probabilities: dict[str, float] | None
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """One photo: labeled feet count, found feet count, rejection."""
+
+    photo: str
+    view: str
+    n_feet: int
+    n_found: int
+    rejected: bool
+    reject_code: str | None
+    detected_view: str | None
+
+
+def _analyze_photo(
+    args: tuple[LabeledPhoto, Path | None, str | None],
+) -> tuple[PhotoOutcome, list[FootOutcome]]:
+    photo, model_path, view = args
+    from model.errors import NoSoleFound, SolescanError
+
+    analyzer = _cached_analyzer(model_path)
+    data = photo.path.read_bytes()
+    feet_out: list[FootOutcome] = []
+    try:
+        given = view if view else "auto"
+        result = analyzer.analyze(data, view=given)  # type: ignore[arg-type]
+    except SolescanError as exc:
+        reason = exc.reason if isinstance(exc, NoSoleFound) else exc.code
+        for foot in photo.feet:
+            feet_out.append(
+                FootOutcome(
+                    str(photo.path), photo.view, foot.label, foot.side, None, None, None, None
+                )
+            )
+        return (
+            PhotoOutcome(str(photo.path), photo.view, len(photo.feet), 0, True, reason, None),
+            feet_out,
+        )
+    found = list(result.feet)
+    used: set[int] = set()
+    for foot in photo.feet:
+        best, best_d = None, float("inf")
+        for i, f in enumerate(found):
+            if i in used:
+                continue
+            d = float(np.hypot(f.center[0] - foot.center[0], f.center[1] - foot.center[1]))
+            if d < MATCH_DISTANCE * (foot.length_px or 1e9) and d < best_d:
+                best, best_d = i, d
+        if best is None:
+            feet_out.append(
+                FootOutcome(
+                    str(photo.path), photo.view, foot.label, foot.side, None, None, None, None
+                )
+            )
+            continue
+        used.add(best)
+        f = found[best]
+        feet_out.append(
+            FootOutcome(
+                str(photo.path),
+                photo.view,
+                foot.label,
+                foot.side,
+                f.label,
+                f.side,
+                f.confidence,
+                f.probabilities,
+            )
+        )
+    return (
+        PhotoOutcome(
+            str(photo.path), photo.view, len(photo.feet), len(found), False, None, result.view
+        ),
+        feet_out,
+    )
+
+
+_ANALYZERS: dict[str, Any] = {}
+
+
+def _cached_analyzer(model_path: Path | None) -> Any:
+    from model.analyze import load_analyzer
+
+    key = str(model_path)
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = load_analyzer(model_path)
+    return _ANALYZERS[key]
+
+
+def _init_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def run(
+    manifests: Sequence[Path],
+    *,
+    model_path: Path | None = None,
+    view: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> tuple[list[PhotoOutcome], list[FootOutcome]]:
+    """Analyse every photo of the manifests; ``view=None`` lets the model decide (auto)."""
+    photos = read_manifests(manifests)
+    jobs = [(p, model_path, view) for p in photos]
+    workers = workers or os.cpu_count() or 1
+    photo_out: list[PhotoOutcome] = []
+    feet_out: list[FootOutcome] = []
+    bar = tqdm(total=len(jobs), desc="analyse", unit="photo", disable=not progress)
+    if workers == 1:
+        results = map(_analyze_photo, jobs)
+        for p, f in results:
+            photo_out.append(p)
+            feet_out.extend(f)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+            for p, f in pool.map(_analyze_photo, jobs, chunksize=4):
+                photo_out.append(p)
+                feet_out.extend(f)
+                bar.update()
+    bar.close()
+    return photo_out, feet_out
+
+
+def summarize(photos: Sequence[PhotoOutcome], feet: Sequence[FootOutcome]) -> dict[str, Any]:
+    """The figures the product is judged by, overall and per view.
+
+    ``macro_f1`` counts every labeled foot: a foot that was missed or called undetermined
+    counts as wrong. ``macro_f1_determined`` counts only the feet given a class, and
+    ``coverage`` says what share those are.
+    """
+    report: dict[str, Any] = {"per_view": {}}
+    for view in VIEWS:
+        vf = [f for f in feet if f.view == view]
+        if not vf:
+            continue
+        y = np.array([f.label for f in vf])
+        pred = np.array([f.predicted_label or "missed" for f in vf])
+        determined = np.isin(pred, LABELS)
+        report["per_view"][view] = {
+            "feet": len(vf),
+            "macro_f1": float(
+                f1_score(y, pred, labels=list(LABELS), average="macro", zero_division=0)
+            ),
+            "macro_f1_determined": float(
+                f1_score(
+                    y[determined],
+                    pred[determined],
+                    labels=list(LABELS),
+                    average="macro",
+                    zero_division=0,
+                )
+            )
+            if determined.any()
+            else 0.0,
+            "coverage": float(determined.mean()),
+            "found": float(np.mean([f.predicted_label is not None for f in vf])),
+        }
+    sided = [f for f in feet if f.predicted_side is not None]
+    report["side_accuracy"] = (
+        float(np.mean([f.predicted_side == f.side for f in sided])) if sided else 0.0
+    )
+    positives = [p for p in photos if p.view != "negative"]
+    negatives = [p for p in photos if p.view == "negative"]
+    report["feet_count_accuracy"] = (
+        float(np.mean([p.n_found == p.n_feet for p in positives])) if positives else 0.0
+    )
+    report["negatives_rejected"] = (
+        float(np.mean([p.rejected for p in negatives])) if negatives else None
+    )
+    report["positives_rejected"] = (
+        float(np.mean([p.rejected for p in positives])) if positives else 0.0
+    )
+    viewed = [p for p in positives if p.detected_view is not None]
+    report["view_accuracy"] = (
+        float(np.mean([p.detected_view == p.view for p in viewed])) if viewed else 0.0
+    )
+    report["photos"] = len(photos)
+    report["feet"] = len(feet)
+    return report

@@ -1,0 +1,294 @@
+"""Measured features of one located object: wear by zone, clinical indices, photo quality,
+and the shape and appearance figures that tell a sole from anything else.
+
+Training and serving both call :func:`measure`; there is one feature code path.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from model.footshape import BANDS, ZONES, View
+from model.locate import CANONICAL_LENGTH, Candidate, FootFrame
+from model.wear import inner_mask, relief_energy, wear_map
+
+# Bumped whenever a change makes features computed before it incomparable; it keys the
+# training feature cache and is written into the model card.
+FEATURE_VERSION = 1
+
+# An insole imprint is where darkening exceeds this share of the insole's full range.
+IMPRINT_THRESHOLD = 0.35
+
+WEAR_FEATURES: tuple[str, ...] = (
+    *(f"wear_{z}_{b}" for z in ZONES for b in BANDS),
+    "wear_total",
+    *(f"mlwi_{z}" for z in ZONES),
+    "mlwi_total",
+    "wear_heel_posterolateral",
+)
+INSOLE_FEATURES: tuple[str, ...] = ("arch_index", "chippaux_smirak", "staheli")
+QUALITY_FEATURES: tuple[str, ...] = (
+    "quality_sharpness",
+    "quality_exposure",
+    "quality_object_px",
+    "quality_contrast",
+)
+PROFILE_BINS = 12
+OBJECT_FEATURES: tuple[str, ...] = (
+    "shape_elongation",
+    "shape_solidity",
+    "shape_toe_ratio",
+    "shape_medial_dip",
+    "shape_border",
+    "shape_area_fraction",
+    *(f"shape_width_{i}" for i in range(PROFILE_BINS)),
+    "look_gray_mean",
+    "look_gray_std",
+    "look_saturation",
+    "look_relief",
+    "look_relief_spread",
+    "look_ink_white",
+    "look_ink_black",
+    "look_background_contrast",
+    "look_dark_core",
+    "look_edge_density",
+    *(f"look_zone_{z}_{b}" for z in ZONES for b in BANDS),
+)
+# What the pronation classifier sees: wear, insole indices (NaN on outsoles) and view.
+PRONATION_FEATURES: tuple[str, ...] = (
+    *WEAR_FEATURES,
+    *INSOLE_FEATURES,
+    "view_outsole",
+    "view_insole",
+    "view_print",
+)
+
+
+def object_features(
+    image: np.ndarray, candidate: Candidate, frame: FootFrame, canonical: np.ndarray
+) -> dict[str, float]:
+    """Shape and appearance of an object, independent of any wear reading.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols, 3), uint8 BGR
+        The working image.
+    candidate, frame :
+        The object and its canonical frame.
+    canonical : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH, 3), uint8 BGR
+        The object warped into the canonical frame.
+    """
+    mask = frame.mask
+    widths = frame.lateral_edge - frame.medial_edge
+    rows = np.arange(CANONICAL_LENGTH)
+    filled = np.isfinite(widths)
+    top, bottom = rows[filled][0], rows[filled][-1]
+    span = max(bottom - top, 1)
+    profile = []
+    for i in range(PROFILE_BINS):
+        lo, hi = bottom - (i + 1) * span / PROFILE_BINS, bottom - i * span / PROFILE_BINS
+        sel = filled & (rows >= lo) & (rows <= hi)
+        profile.append(float(np.mean(widths[sel])) / span if sel.any() else 0.0)
+    hull = cv2.convexHull(candidate.contour.astype(np.float32))
+    hull_area = max(float(cv2.contourArea(hull)), 1.0)
+    solidity = float(cv2.contourArea(candidate.contour.astype(np.float32))) / hull_area
+
+    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    hsv = cv2.cvtColor(canonical, cv2.COLOR_BGR2HSV)
+    inner = inner_mask(mask)
+    if not inner.any():
+        inner = mask
+    g = gray[inner]
+    energy = relief_energy(gray)[inner]
+    gz = (gray - g.mean()) / max(float(g.std()), 1.0)
+    zone_look = {}
+    for z, (u0, u1) in ZONES.items():
+        for b, (v0, v1) in BANDS.items():
+            sel = inner & (frame.u >= u0) & (frame.u < u1) & (frame.v >= v0) & (frame.v <= v1)
+            zone_look[f"look_zone_{z}_{b}"] = float(gz[sel].mean()) if sel.any() else 0.0
+    # A shoe seen from above has a dark opening in the middle of the heel half.
+    core = inner & (frame.u > 0.12) & (frame.u < 0.55) & (np.abs(frame.v) < 0.5)
+    dark_core = float(np.mean(gz[core] < -1.0)) if core.any() else 0.0
+    edges = cv2.Canny(canonical, 60, 160) > 0
+
+    ring = _ring_contrast(image, candidate)
+    return {
+        "shape_elongation": float(span / max(np.nanmax(widths), 1.0)),
+        "shape_solidity": solidity,
+        "shape_toe_ratio": frame.toe_confidence,
+        "shape_medial_dip": frame.medial_confidence,
+        "shape_border": candidate.touches_border,
+        "shape_area_fraction": candidate.mask_area / float(image.shape[0] * image.shape[1]),
+        **{f"shape_width_{i}": w for i, w in enumerate(profile)},
+        "look_gray_mean": float(g.mean()) / 255.0,
+        "look_gray_std": float(g.std()) / 255.0,
+        "look_saturation": float(hsv[:, :, 1][inner].mean()) / 255.0,
+        "look_relief": float(np.median(energy)) / 255.0,
+        "look_relief_spread": float(np.percentile(energy, 90) - np.percentile(energy, 10))
+        / max(float(np.median(energy)), 1.0),
+        "look_ink_white": float(np.mean(g > 200)),
+        "look_ink_black": float(np.mean(g < 60)),
+        "look_background_contrast": ring,
+        "look_dark_core": dark_core,
+        "look_edge_density": float(edges[inner].mean()),
+        **zone_look,
+    }
+
+
+def _ring_contrast(image: np.ndarray, candidate: Candidate) -> float:
+    """Colour difference between the object and a ring of background around it."""
+    x, y, w, h = cv2.boundingRect(candidate.contour.astype(np.float32))
+    pad = max(w, h) // 8 + 2
+    x0, y0 = max(x - pad, 0), max(y - pad, 0)
+    x1, y1 = min(x + w + pad, image.shape[1]), min(y + h + pad, image.shape[0])
+    crop = image[y0:y1, x0:x1]
+    inside = np.zeros(crop.shape[:2], dtype=np.uint8)
+    cv2.fillPoly(inside, [np.round(candidate.contour - (x0, y0)).astype(np.int32)], 1)
+    grown = cv2.dilate(inside, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8))
+    ring = (grown > 0) & (inside == 0)
+    if not ring.any() or not inside.any():
+        return 0.0
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB).astype(np.float32)
+    diff = lab[inside > 0].mean(axis=0) - lab[ring].mean(axis=0)
+    return float(np.linalg.norm(diff)) / 100.0
+
+
+def wear_features(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
+    """Zone means of the wear map and the medial-lateral wear index per zone.
+
+    MLWI = (W_med - W_lat) / (W_med + W_lat) with W the summed wear in the medial
+    (v < 0) and lateral (v > 0) halves of a zone: positive means medial wear.
+    """
+    valid = np.isfinite(wear)
+    out: dict[str, float] = {}
+    for z, (u0, u1) in ZONES.items():
+        in_zone = valid & (frame.u >= u0) & (frame.u < (u1 if u1 < 1.0 else 1.01))
+        for b, (v0, v1) in BANDS.items():
+            sel = in_zone & (frame.v >= v0) & (frame.v <= v1)
+            out[f"wear_{z}_{b}"] = float(wear[sel].mean()) if sel.any() else 0.0
+        out[f"mlwi_{z}"] = _mlwi(wear, in_zone, frame.v)
+    out["wear_total"] = float(wear[valid].mean()) if valid.any() else 0.0
+    out["mlwi_total"] = _mlwi(wear, valid, frame.v)
+    back = valid & (frame.u < 0.10) & (frame.v > 0)
+    out["wear_heel_posterolateral"] = float(wear[back].mean()) if back.any() else 0.0
+    return out
+
+
+def _mlwi(wear: np.ndarray, sel: np.ndarray, v: np.ndarray) -> float:
+    medial = float(wear[sel & (v < 0)].sum())
+    lateral = float(wear[sel & (v > 0)].sum())
+    total = medial + lateral
+    return (medial - lateral) / total if total > 1e-6 else 0.0
+
+
+def insole_indices(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
+    """Arch index (Cavanagh and Rodgers), Chippaux-Smirak and Staheli indices of the imprint.
+
+    The imprint is where the insole darkened by more than ``IMPRINT_THRESHOLD`` of its
+    range. The toe-less print runs from the back of the imprint to the gap in front of
+    the ball; it is split into three equal lengths, and AI = middle third area / total.
+    The canonical frame is isotropic, so pixel counts are areas.
+    """
+    nan = {k: float("nan") for k in INSOLE_FEATURES}
+    imprint = np.nan_to_num(wear, nan=0.0) > IMPRINT_THRESHOLD
+    width = imprint.sum(axis=1).astype(np.float64)  # per canonical row
+    u_row = np.nanmax(np.where(frame.mask, frame.u, np.nan), axis=1)
+    has = np.isfinite(u_row)
+    if width.sum() < 50:
+        return nan
+    # The toes stand apart from the ball: cut at the narrowest row between u 0.74 and 0.92.
+    fore = has & (u_row >= 0.60) & (u_row < 0.74)
+    gap_rows = np.where(has & (u_row >= 0.74) & (u_row <= 0.92))[0]
+    cut_u = 0.85
+    if gap_rows.size and fore.any():
+        narrowest = gap_rows[np.argmin(width[gap_rows])]
+        if width[narrowest] < 0.35 * width[fore].max():
+            cut_u = float(u_row[narrowest])
+    printed = has & (width > 0) & (u_row < cut_u)
+    if printed.sum() < 10:
+        return nan
+    u0 = float(u_row[printed].min())
+    length = cut_u - u0
+    thirds = [
+        printed & (u_row >= u0 + i * length / 3) & (u_row < u0 + (i + 1) * length / 3)
+        for i in range(3)
+    ]
+    areas = [float(width[t].sum()) for t in thirds]
+    total = sum(areas)
+    heel_max = float(width[thirds[0]].max()) if thirds[0].any() else 0.0
+    mid_min = float(width[thirds[1]].min()) if thirds[1].any() else 0.0
+    fore_max = float(width[thirds[2]].max()) if thirds[2].any() else 0.0
+    return {
+        "arch_index": areas[1] / total if total > 0 else float("nan"),
+        "chippaux_smirak": mid_min / fore_max if fore_max > 0 else float("nan"),
+        "staheli": mid_min / heel_max if heel_max > 0 else float("nan"),
+    }
+
+
+def quality_features(
+    canonical: np.ndarray, frame: FootFrame, *, length_original_px: float
+) -> dict[str, float]:
+    """Photo quality of one object: sharpness, exposure, size and contrast.
+
+    Sharpness compares the finest detail (a Laplacian) with coarser detail, so it does not
+    depend on how much texture the sole has; a defocused photo loses the fine part first.
+    """
+    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    inner = inner_mask(frame.mask)
+    if not inner.any():
+        inner = frame.mask
+    fine = np.abs(cv2.Laplacian(gray, cv2.CV_32F, ksize=1))[inner].mean()
+    coarse = np.abs(gray - cv2.GaussianBlur(gray, (0, 0), 2.0))[inner].mean()
+    sharpness = float(np.clip(fine / max(coarse, 1e-3) / 2.0, 0.0, 1.0))
+    g = gray[inner]
+    clipped = float(np.mean((g < 4) | (g > 251)))
+    exposure = float(np.clip(1.0 - 4.0 * clipped, 0.0, 1.0))
+    return {
+        "quality_sharpness": sharpness,
+        "quality_exposure": exposure,
+        "quality_object_px": float(length_original_px),
+        "quality_contrast": float(g.std()) / 64.0,
+    }
+
+
+def wear_metrics(
+    canonical: np.ndarray, frame: FootFrame, *, view: View, length_original_px: float
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The wear map and every user-facing metric of one object, read as ``view``.
+
+    Parameters
+    ----------
+    canonical : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH, 3), uint8 BGR
+        The object warped into the canonical frame.
+    frame : FootFrame
+    view : {"outsole", "insole", "print"}
+    length_original_px : float
+        The object's heel-to-toe length in the original photo's pixels.
+
+    Returns
+    -------
+    wear : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH), float32
+    metrics : dict
+        Wear, insole (NaN unless an insole) and quality features by name.
+    """
+    wear = wear_map(canonical, frame.mask, view=view)
+    metrics = wear_features(wear, frame)
+    if view == "insole":
+        metrics.update(insole_indices(wear, frame))
+    else:
+        metrics.update({k: float("nan") for k in INSOLE_FEATURES})
+    metrics.update(quality_features(canonical, frame, length_original_px=length_original_px))
+    return wear, metrics
+
+
+def pronation_vector(metrics: dict[str, float], view: View) -> np.ndarray:
+    """The classifier's input row, shape (len(PRONATION_FEATURES),), in feature order."""
+    row = {**metrics, "view_outsole": 0.0, "view_insole": 0.0, "view_print": 0.0}
+    row[f"view_{view}"] = 1.0
+    return np.array([row[name] for name in PRONATION_FEATURES], dtype=np.float64)
+
+
+def object_vector(features: dict[str, float]) -> np.ndarray:
+    """The sole/view classifiers' input row, shape (len(OBJECT_FEATURES),)."""
+    return np.array([features[name] for name in OBJECT_FEATURES], dtype=np.float64)

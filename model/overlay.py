@@ -1,0 +1,144 @@
+"""The overlay picture: what the analysis saw, drawn over the photo.
+
+Per foot: the outline, the wear heat map inside it, the zone grid (heel, midfoot,
+forefoot, toes across; medial, central, lateral along), an arrow pointing to the medial
+side, and a caption with the side and the label. Drawn at working resolution.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from model.footshape import BANDS, ZONES
+
+if TYPE_CHECKING:
+    from model.analyze import AnalysisResult, FootResult
+
+LABEL_COLOURS = {  # BGR
+    "neutral": (90, 170, 40),
+    "overpronation": (40, 90, 230),
+    "underpronation": (200, 120, 30),
+    "undetermined": (130, 130, 130),
+}
+
+
+def render_overlay(result: AnalysisResult) -> bytes:
+    """PNG bytes of the overlay for a whole photo."""
+    canvas = result.photo.image.copy()
+    for foot in result.feet:
+        _draw_heat(canvas, foot)
+    for foot in result.feet:
+        _draw_grid(canvas, foot)
+        _draw_outline_and_caption(canvas, foot)
+    ok, buf = cv2.imencode(".png", canvas, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    if not ok:  # pragma: no cover - encoding a valid uint8 image does not fail
+        raise RuntimeError("PNG encoding failed")
+    return bytes(buf)
+
+
+def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
+    frame = foot.located.frame
+    wear = np.nan_to_num(foot.wear, nan=0.0)
+    heat = cv2.applyColorMap(np.clip(wear * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
+    alpha = np.where(np.isfinite(foot.wear), 0.2 + 0.45 * wear, 0.0).astype(np.float32)
+    inverse = cv2.invertAffineTransform(frame.to_canonical)
+    size = (canvas.shape[1], canvas.shape[0])
+    heat_img = cv2.warpAffine(heat, inverse, size, flags=cv2.INTER_LINEAR)
+    alpha_img = cv2.warpAffine(alpha, inverse, size, flags=cv2.INTER_LINEAR)[:, :, None]
+    blended = canvas.astype(np.float32) * (1 - alpha_img) + heat_img.astype(np.float32) * alpha_img
+    canvas[:] = np.clip(blended, 0, 255).astype(np.uint8)
+
+
+def _grid_lines(foot: FootResult) -> list[np.ndarray]:
+    """Zone borders and band borders as polylines in canonical (col, row) pixels."""
+    frame = foot.located.frame
+    rows = np.arange(frame.mask.shape[0])
+    filled = np.isfinite(frame.medial_edge)
+    top, bottom = rows[filled][0], rows[filled][-1]
+    lines = []
+    for _, (u0, _) in list(ZONES.items())[1:]:
+        r = int(round(bottom - u0 * (bottom - top)))
+        if np.isfinite(frame.medial_edge[r]):
+            lines.append(np.array([[frame.medial_edge[r], r], [frame.lateral_edge[r], r]]))
+    for v0 in (BANDS["central"][0], BANDS["central"][1]):
+        sel = rows[filled]
+        mid = (frame.medial_edge[sel] + frame.lateral_edge[sel]) / 2
+        half = (frame.lateral_edge[sel] - frame.medial_edge[sel]) / 2
+        lines.append(np.stack([mid + v0 * half, sel], axis=1)[::4])
+    return lines
+
+
+def _draw_grid(canvas: np.ndarray, foot: FootResult) -> None:
+    frame = foot.located.frame
+    thickness = max(1, round(max(canvas.shape[:2]) / 700))
+    for line in _grid_lines(foot):
+        pts = frame.to_image(line)
+        cv2.polylines(
+            canvas, [np.round(pts).astype(np.int32)], False, (255, 255, 255), thickness, cv2.LINE_AA
+        )
+
+
+def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
+    frame = foot.located.frame
+    colour = LABEL_COLOURS.get(foot.label, (130, 130, 130))
+    scale = max(canvas.shape[:2]) / 1000
+    thickness = max(2, round(3 * scale))
+    contour = np.round(foot.located.candidate.contour).astype(np.int32)
+    cv2.polylines(canvas, [contour], True, colour, thickness, cv2.LINE_AA)
+
+    # The medial arrow: from the axis at the midfoot towards the medial edge, and beyond.
+    rows = np.arange(frame.mask.shape[0])
+    filled = np.isfinite(frame.medial_edge)
+    top, bottom = rows[filled][0], rows[filled][-1]
+    r = int(round(bottom - 0.45 * (bottom - top)))
+    mid = (frame.medial_edge[r] + frame.lateral_edge[r]) / 2
+    tail, head = frame.to_image(np.array([[mid, r], [frame.medial_edge[r] - 30, r]]))
+    cv2.arrowedLine(
+        canvas,
+        tuple(int(c) for c in tail),
+        tuple(int(c) for c in head),
+        (255, 255, 255),
+        thickness + 2,
+        cv2.LINE_AA,
+        tipLength=0.3,
+    )
+    cv2.arrowedLine(
+        canvas,
+        tuple(int(c) for c in tail),
+        tuple(int(c) for c in head),
+        (20, 20, 20),
+        thickness,
+        cv2.LINE_AA,
+        tipLength=0.3,
+    )
+    cv2.putText(
+        canvas,
+        "medial",
+        (int(head[0]) + 4, int(head[1]) - 4),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.5 * scale,
+        (255, 255, 255),
+        thickness,
+        cv2.LINE_AA,
+    )
+
+    label = foot.label if foot.label != "undetermined" else "undetermined"
+    text = f"{foot.side}: {label} ({foot.confidence:.0%})"
+    x, y = np.round(frame.to_image(np.array([[frame.mask.shape[1] / 2, top - 12]]))[0])
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, thickness)
+    x = int(np.clip(x - w / 2, 2, canvas.shape[1] - w - 2))
+    y = int(np.clip(y, h + 4, canvas.shape[0] - base - 2))
+    cv2.rectangle(canvas, (x - 4, y - h - 4), (x + w + 4, y + base + 2), colour, cv2.FILLED)
+    cv2.putText(
+        canvas,
+        text,
+        (x, y),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.7 * scale,
+        (255, 255, 255),
+        thickness,
+        cv2.LINE_AA,
+    )

@@ -1,0 +1,416 @@
+"""Train the models from labeled manifests (synthetic corpora and clinic exports alike).
+
+One code path for ``solescan train`` and the retraining notebook: read manifests, extract
+features photo by photo (in parallel, with a progress bar and an on-disk cache keyed by
+the photo's content and the feature code version), match located objects to labeled
+feet, cross-validate with groups (both feet of a photo, and all photos of a subject, stay
+on one side of a split), fit, and write the artifact with its model card.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
+from sklearn.model_selection import StratifiedGroupKFold
+from tqdm import tqdm
+
+from model.classifier import (
+    ModelBundle,
+    build_pronation_model,
+    build_sole_model,
+    build_view_model,
+    save_bundle,
+)
+from model.errors import SolescanError
+from model.features import (
+    FEATURE_VERSION,
+    OBJECT_FEATURES,
+    PRONATION_FEATURES,
+    object_vector,
+    pronation_vector,
+    wear_metrics,
+)
+from model.footshape import LABELS, VIEWS
+
+# A located object is the labeled foot when its centre lies this close to the labeled
+# centre, in foot lengths.
+MATCH_DISTANCE = 0.25
+
+
+@dataclass(frozen=True)
+class LabeledFoot:
+    """One labeled foot of a manifest row."""
+
+    side: str
+    label: str
+    center: tuple[float, float]
+    length_px: float
+
+
+@dataclass(frozen=True)
+class LabeledPhoto:
+    """A photo of a manifest with its labeled feet (none for a negative photo)."""
+
+    path: Path
+    view: str
+    feet: tuple[LabeledFoot, ...]
+    group: str
+
+    @property
+    def negative(self) -> bool:
+        return self.view == "negative"
+
+
+def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
+    """Photos of one or more manifests (CSV, one row per foot; see data/README.md)."""
+    photos: dict[Path, dict[str, Any]] = {}
+    for manifest in paths:
+        manifest = Path(manifest)
+        with manifest.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                path = (manifest.parent / row["file"]).resolve()
+                entry = photos.setdefault(
+                    path,
+                    {
+                        "view": row["view"],
+                        "feet": [],
+                        # A subject's photos must stay on one side of a split; synthetic
+                        # photos are their own subject.
+                        "group": row.get("subject") or str(path),
+                    },
+                )
+                if row["view"] != "negative" and row.get("label") not in ("", "none", None):
+                    entry["feet"].append(
+                        LabeledFoot(
+                            side=row["side"],
+                            label=row["label"],
+                            center=(float(row["center_x"]), float(row["center_y"])),
+                            length_px=float(row.get("length_px") or 0.0),
+                        )
+                    )
+    return [
+        LabeledPhoto(path=p, view=e["view"], feet=tuple(e["feet"]), group=e["group"])
+        for p, e in photos.items()
+    ]
+
+
+@dataclass
+class PhotoFeatures:
+    """What extraction measured on one photo (cached on disk)."""
+
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def extract_photo(photo: LabeledPhoto) -> PhotoFeatures:
+    """Locate objects in a labeled photo and measure them (the serving feature path)."""
+    from model.analyze import locate_objects
+    from model.imaging import decode
+
+    try:
+        decoded = decode(photo.path.read_bytes())
+    except SolescanError as exc:
+        return PhotoFeatures(error=exc.code)
+    out = PhotoFeatures()
+    for obj in locate_objects(decoded):
+        cx, cy = obj.centroid
+        record: dict[str, Any] = {
+            "center": [cx / decoded.scale, cy / decoded.scale],
+            "object": obj.features,
+            "side_detected": obj.frame.side(photo.view) if not photo.negative else None,
+        }
+        if not photo.negative:
+            _, metrics = wear_metrics(
+                obj.canonical,
+                obj.frame,
+                view=photo.view,  # type: ignore[arg-type]
+                length_original_px=obj.frame.length_px / decoded.scale,
+            )
+            record["metrics"] = metrics
+        out.objects.append(record)
+    return out
+
+
+def _cache_key(photo: LabeledPhoto) -> str:
+    digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()
+    return f"{digest}-v{FEATURE_VERSION}-{photo.view}"
+
+
+def _extract_cached(args: tuple[LabeledPhoto, Path | None]) -> PhotoFeatures:
+    photo, cache_dir = args
+    if cache_dir is None:
+        return extract_photo(photo)
+    path = cache_dir / f"{_cache_key(photo)}.json"
+    if path.exists():
+        data = json.loads(path.read_text())
+        return PhotoFeatures(objects=data["objects"], error=data["error"])
+    result = extract_photo(photo)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"objects": result.objects, "error": result.error}))
+    tmp.replace(path)
+    return result
+
+
+def _init_worker() -> None:
+    # One process per core already uses every core; threads inside would oversubscribe.
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def extract_all(
+    photos: Sequence[LabeledPhoto],
+    *,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[PhotoFeatures]:
+    """Features of every photo, in order, in parallel over cores."""
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    workers = workers or os.cpu_count() or 1
+    jobs = [(p, cache_dir) for p in photos]
+    bar = tqdm(total=len(jobs), desc="features", unit="photo", disable=not progress)
+    results: list[PhotoFeatures] = []
+    if workers == 1:
+        for job in jobs:
+            results.append(_extract_cached(job))
+            bar.update()
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+            for res in pool.map(_extract_cached, jobs, chunksize=4):
+                results.append(res)
+                bar.update()
+    bar.close()
+    return results
+
+
+@dataclass
+class TrainingTable:
+    """Feature matrices for the three models, with labels and split groups."""
+
+    object_x: np.ndarray
+    is_sole: np.ndarray
+    object_view: np.ndarray
+    object_groups: np.ndarray
+    pronation_x: np.ndarray
+    pronation_y: np.ndarray
+    pronation_view: np.ndarray
+    pronation_groups: np.ndarray
+    summary: dict[str, Any]
+
+
+def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures]) -> TrainingTable:
+    """Match located objects to labeled feet and assemble the training rows."""
+    obj_rows, is_sole, obj_view, obj_groups = [], [], [], []
+    pro_rows, pro_y, pro_view, pro_groups = [], [], [], []
+    matched = missed = 0
+    for photo, feats in zip(photos, features, strict=True):
+        used: set[int] = set()
+        for record in feats.objects:
+            foot_index = _match(photo, record["center"], used)
+            obj_rows.append(object_vector(record["object"]))
+            is_sole.append(foot_index is not None)
+            obj_view.append(photo.view)
+            obj_groups.append(photo.group)
+            if foot_index is None:
+                continue
+            used.add(foot_index)
+            foot = photo.feet[foot_index]
+            pro_rows.append(pronation_vector(record["metrics"], photo.view))  # type: ignore[arg-type]
+            pro_y.append(foot.label)
+            pro_view.append(photo.view)
+            pro_groups.append(photo.group)
+        matched += len(used)
+        missed += len(photo.feet) - len(used)
+    views = Counter(p.view for p in photos)
+    return TrainingTable(
+        object_x=np.array(obj_rows).reshape(-1, len(OBJECT_FEATURES)),
+        is_sole=np.array(is_sole, dtype=bool),
+        object_view=np.array(obj_view),
+        object_groups=np.array(obj_groups),
+        pronation_x=np.array(pro_rows).reshape(-1, len(PRONATION_FEATURES)),
+        pronation_y=np.array(pro_y),
+        pronation_view=np.array(pro_view),
+        pronation_groups=np.array(pro_groups),
+        summary={
+            "photos": len(photos),
+            "photos_by_view": dict(sorted(views.items())),
+            "labeled_feet": matched + missed,
+            "feet_located": matched,
+            "feet_missed_by_locator": missed,
+            "feet_by_label": dict(sorted(Counter(pro_y).items())),
+        },
+    )
+
+
+def _match(photo: LabeledPhoto, center: Sequence[float], used: set[int]) -> int | None:
+    best, best_d = None, float("inf")
+    for i, foot in enumerate(photo.feet):
+        if i in used:
+            continue
+        d = float(np.hypot(center[0] - foot.center[0], center[1] - foot.center[1]))
+        limit = MATCH_DISTANCE * (foot.length_px or 1e9)
+        if d < limit and d < best_d:
+            best, best_d = i, d
+    return best
+
+
+def cross_validate(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> dict[str, Any]:
+    """Grouped, stratified cross-validated metrics of the pronation and view models."""
+    y, groups = table.pronation_y, table.pronation_groups
+    n_splits = min(folds, max(2, min(Counter(y).values()) if len(y) else 2))
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    pred = np.empty(len(y), dtype=object)
+    proba = np.zeros((len(y), len(LABELS)))
+    for train, test in splitter.split(table.pronation_x, y, groups):
+        model = build_pronation_model(seed=seed, n_samples=len(train))
+        model.fit(table.pronation_x[train], y[train])
+        classes = list(model.classes_)
+        p = model.predict_proba(table.pronation_x[test])
+        for j, label in enumerate(LABELS):
+            if label in classes:
+                proba[test, j] = p[:, classes.index(label)]
+        pred[test] = np.array(LABELS)[proba[test].argmax(axis=1)]
+    per_view = {}
+    for view in VIEWS:
+        sel = table.pronation_view == view
+        if sel.any():
+            per_view[view] = {
+                "n": int(sel.sum()),
+                "macro_f1": float(
+                    f1_score(
+                        y[sel], pred[sel], labels=list(LABELS), average="macro", zero_division=0
+                    )
+                ),
+                "accuracy": float(accuracy_score(y[sel], pred[sel])),
+            }
+    return {
+        "scheme": f"{n_splits}-fold stratified group cross-validation (groups: photo/subject)",
+        "pronation": {
+            "n": len(y),
+            "macro_f1": float(
+                f1_score(y, pred, labels=list(LABELS), average="macro", zero_division=0)
+            ),
+            "accuracy": float(accuracy_score(y, pred)),
+            "log_loss": float(log_loss(y, np.clip(proba, 1e-6, 1), labels=list(LABELS))),
+            "confusion_matrix": {
+                "labels": list(LABELS),
+                "rows_true_cols_predicted": confusion_matrix(y, pred, labels=list(LABELS)).tolist(),
+            },
+            "per_view": per_view,
+        },
+    }
+
+
+def fit_bundle(
+    table: TrainingTable,
+    *,
+    seed: int = 0,
+    version: str | None = None,
+    corpus: dict[str, Any] | None = None,
+    cv_metrics: dict[str, Any] | None = None,
+) -> ModelBundle:
+    """Fit the three models on the whole table and write their model card."""
+    sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
+    soles = table.is_sole
+    view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
+    pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y))
+    pronation.fit(table.pronation_x, table.pronation_y)
+    version = version or dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M%S")
+    import skops
+
+    card = {
+        "name": "solescan pronation screening",
+        "version": version,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "classes": list(LABELS),
+        "views": list(VIEWS),
+        "feature_version": FEATURE_VERSION,
+        "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
+        "models": {
+            "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
+            "view": "HistGradientBoostingClassifier (outsole / insole / print)",
+            "pronation": "HistGradientBoostingClassifier calibrated with "
+            "CalibratedClassifierCV (3-fold)",
+        },
+        "versions": {
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "skops": skops.__version__,
+            "python": platform.python_version(),
+        },
+        "training_data": {**table.summary, **(corpus or {})},
+        "metrics": cv_metrics or {},
+        "intended_use": "Screening aid for podiatry clinics: reads wear on shoe soles and "
+        "insoles. Not a diagnosis. Trained on synthetic photos; shoe wear is "
+        "a weaker signal than an insole arch index.",
+    }
+    return ModelBundle(sole=sole, view=view, pronation=pronation, card=card)
+
+
+def corpus_info(manifests: Sequence[Path]) -> dict[str, Any]:
+    """Seeds and sizes of the corpora, read from each manifest's corpus.json when present."""
+    info = []
+    for m in manifests:
+        meta = Path(m).parent / "corpus.json"
+        entry: dict[str, Any] = {"manifest": Path(m).name}
+        if meta.exists():
+            entry.update(json.loads(meta.read_text()))
+        info.append(entry)
+    return {"corpora": info}
+
+
+def train(
+    manifests: Sequence[Path],
+    *,
+    seed: int = 0,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    version: str | None = None,
+) -> ModelBundle:
+    """Read manifests, extract features, cross-validate and fit: the whole training run."""
+    photos = read_manifests(manifests)
+    features = extract_all(photos, cache_dir=cache_dir, workers=workers, progress=progress)
+    table = build_table(photos, features)
+    if len(set(table.pronation_y)) < 2:
+        raise ValueError("The manifests hold fewer than two labeled classes; nothing to learn.")
+    metrics = cross_validate(table, seed=seed)
+    return fit_bundle(
+        table, seed=seed, version=version, corpus=corpus_info(manifests), cv_metrics=metrics
+    )
+
+
+def train_command(
+    *,
+    manifests: Sequence[Path],
+    out: Path,
+    seed: int,
+    cache_dir: Path | None,
+    workers: int | None,
+    promote: Path | None,
+) -> int:
+    """``solescan train``: train, write the artifact, optionally promote it."""
+    bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers)
+    save_bundle(bundle, out)
+    pron = bundle.card["metrics"]["pronation"]
+    print(
+        f"trained {bundle.version}: cross-validated macro-F1 {pron['macro_f1']:.3f} "
+        f"on {pron['n']} feet; written to {out}"
+    )
+    return 0

@@ -1,0 +1,87 @@
+"""Wear maps: how worn each point of a sole is, in the canonical frame.
+
+- Outsole: wear is the loss of tread relief. The tread's local contrast is compared with
+  the sole's own well-kept tread (a high percentile of its contrast), so the measure does
+  not depend on the rubber's colour or the photo's exposure.
+- Print (a contact print or scan): worn rubber is flat and prints as solid ink, where
+  fresh tread prints as a pattern. Wear is local ink coverage times the loss of pattern.
+- Insole: the foot's imprint is darker than the unpressed foam; wear is that darkening,
+  relative to the insole's own lightest part.
+
+All maps are float32 in [0, 1], NaN outside the object.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from model.footshape import View
+
+# Tread elements are a few percent of the foot's length; at the canonical scale of 320
+# pixels per foot these sigmas separate tread detail from shading.
+DETAIL_SIGMA = 3.0
+ENERGY_SIGMA = 6.0
+# The outline's own contrast with the background is not tread: stay this far inside.
+EDGE_MARGIN_PX = 6
+
+
+def inner_mask(mask: np.ndarray, *, margin: int = EDGE_MARGIN_PX) -> np.ndarray:
+    """The object shrunk by ``margin`` pixels, shape as ``mask`` (bool)."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+    return cv2.erode(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def relief_energy(gray: np.ndarray) -> np.ndarray:
+    """Local tread contrast: RMS of the detail layer, shape as ``gray`` (float32)."""
+    detail = gray - cv2.GaussianBlur(gray, (0, 0), DETAIL_SIGMA)
+    return np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), ENERGY_SIGMA))
+
+
+def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarray:
+    """Wear intensity of every canonical pixel.
+
+    Parameters
+    ----------
+    canonical : ndarray, shape (rows, cols, 3), uint8 BGR
+        The object warped into the canonical frame.
+    mask : ndarray, shape (rows, cols), bool
+        The object in the canonical frame.
+    view : {"outsole", "insole", "print"}
+
+    Returns
+    -------
+    ndarray, shape (rows, cols), float32
+        Wear in [0, 1]; NaN outside the object's inner part.
+    """
+    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    inner = inner_mask(mask)
+    if not inner.any():
+        inner = mask
+    if view == "insole":
+        wear = _imprint_darkness(gray, inner)
+    else:
+        energy = relief_energy(gray)
+        reference = max(float(np.percentile(energy[inner], 85)), 1.0)
+        relief_loss = np.clip(1.0 - energy / reference, 0.0, 1.0)
+        if view == "print":
+            paper = max(float(np.percentile(gray, 97)), 1.0)
+            ink = np.clip(1.0 - cv2.GaussianBlur(gray, (0, 0), ENERGY_SIGMA) / paper, 0.0, 1.0)
+            wear = np.clip(ink * relief_loss * 1.6, 0.0, 1.0)
+        else:
+            wear = relief_loss
+    out = wear.astype(np.float32)
+    out[~inner] = np.nan
+    return out
+
+
+def _imprint_darkness(gray: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    # Perforations and fabric weave are small and dark; a median filter drops them
+    # before the imprint's broad darkening is measured.
+    g8 = np.clip(gray, 0, 255).astype(np.uint8)
+    smooth = cv2.GaussianBlur(cv2.medianBlur(g8, 7).astype(np.float32), (0, 0), 2.0)
+    values = smooth[inner]
+    foam = float(np.percentile(values, 95))
+    darkest = float(np.percentile(values, 2))
+    span = max(foam - darkest, 12.0)
+    return np.clip((foam - smooth) / span, 0.0, 1.0)

@@ -1,0 +1,25 @@
+"""Shared fixtures: paths to the real scans and small rendered photos."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# The real scans live in the shared folder beside the repository checkout.
+REAL_SCANS = REPO.parent / "shared" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_scans() -> list[dict[str, str]]:
+    """Rows of the real scans' labels.csv with an absolute ``path``."""
+    labels = REAL_SCANS / "labels.csv"
+    if not labels.exists():
+        pytest.fail(f"the real scans are missing: expected {labels}")
+    with labels.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["path"] = str(REAL_SCANS / row["file"])
+    return rows
