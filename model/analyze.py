@@ -17,6 +17,9 @@ from model import explain as explain_text
 from model.classifier import ModelBundle, load_bundle
 from model.errors import NoSoleFound, SolescanError
 from model.features import (
+    MIN_EXPOSURE,
+    MIN_OBJECT_PX,
+    MIN_SHARPNESS,
     object_features,
     object_vector,
     pronation_vector,
@@ -24,7 +27,7 @@ from model.features import (
 )
 from model.footshape import LABELS, VIEWS, Side, View
 from model.imaging import DecodedPhoto, decode
-from model.locate import Candidate, FootFrame, find_candidates, fit_frame
+from model.locate import Candidate, FootFrame, Segmenter, find_candidates, fit_frame
 
 ViewChoice = Literal["outsole", "insole", "print", "auto"]
 SideChoice = Literal["left", "right", "auto"]
@@ -33,10 +36,6 @@ SideChoice = Literal["left", "right", "auto"]
 SOLE_THRESHOLD = 0.5
 # Below this calibrated probability the honest answer is "undetermined".
 CONFIDENCE_FLOOR = 0.60
-# Photo quality floors (see model.features.quality_features).
-MIN_SHARPNESS = 0.12
-MIN_EXPOSURE = 0.6
-MIN_OBJECT_PX = 180.0
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,10 @@ class LocatedObject:
         return float(m["m10"] / m["m00"]), float(m["m01"] / m["m00"])
 
 
-def locate_objects(photo: DecodedPhoto) -> list[LocatedObject]:
+def locate_objects(photo: DecodedPhoto, segmenter: Segmenter) -> list[LocatedObject]:
     """Every candidate object in a decoded photo, mapped to the canonical frame."""
     located = []
-    for candidate in find_candidates(photo.image):
+    for candidate in find_candidates(photo.image, segmenter):
         frame = fit_frame(candidate)
         canonical = frame.canonical_image(photo.image)
         located.append(
@@ -181,7 +180,7 @@ class Analyzer:
         if side not in ("left", "right", "auto"):
             raise ValueError(f"side must be left, right or auto, not {side!r}")
         photo = decode(data)
-        soles = self._pick_soles(photo, locate_objects(photo))
+        soles = self._pick_soles(photo, locate_objects(photo, self.bundle.segmenter))
         if view == "auto":
             used_view = self._detect_view(soles)
             view_source: Literal["given", "detected"] = "detected"

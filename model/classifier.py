@@ -1,7 +1,10 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds three pipelines that share the feature code of :mod:`model.features`:
+The artifact holds five pipelines:
 
+- ``pixels`` and ``pixels_context``: is a pixel part of a sole or insole? Two small
+  neural networks in an auto-context cascade (:class:`model.locate.Segmenter`); they find
+  the objects. They learn from the renderer's masks, which no clinic photo has.
 - ``sole``: is a located object a shoe sole or insole at all (versus the top of a shoe,
   a floor pattern, clutter)? Gradient-boosted trees on shape and appearance features.
 - ``view``: outsole, insole or contact print, for ``view=auto``; same features.
@@ -24,10 +27,14 @@ import sklearn
 import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from model.errors import ModelArtifactError
+from model.locate import Segmenter
 
+MODEL_NAMES = ("pixels", "pixels_context", "sole", "view", "pronation")
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -36,6 +43,28 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
 # Everything a solescan artifact may contain. skops refuses any other type on load, so
 # a tampered or foreign file cannot smuggle in code.
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+def build_pixel_model(*, seed: int = 0) -> Pipeline:
+    """Per-pixel sole-or-background classifier: small enough to run on every pixel."""
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "net",
+                MLPClassifier(
+                    hidden_layer_sizes=(48, 24),
+                    alpha=1e-3,
+                    batch_size=2048,
+                    learning_rate_init=2e-3,
+                    max_iter=60,
+                    early_stopping=True,
+                    n_iter_no_change=4,
+                    random_state=seed,
+                ),
+            ),
+        ]
+    )
 
 
 def build_sole_model(*, seed: int = 0) -> Pipeline:
@@ -90,12 +119,18 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000) -> Pipeline:
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """The three fitted pipelines and the model card that describes them."""
+    """The fitted pipelines and the model card that describes them."""
 
+    pixels: Pipeline
+    pixels_context: Pipeline
     sole: Pipeline
     view: Pipeline
     pronation: Pipeline
     card: dict[str, Any]
+
+    @property
+    def segmenter(self) -> Segmenter:
+        return Segmenter(first=self.pixels, second=self.pixels_context)
 
     @property
     def version(self) -> str:
@@ -105,10 +140,7 @@ class ModelBundle:
 def save_bundle(bundle: ModelBundle, directory: Path) -> Path:
     """Write the artifact and its card into ``directory`` (created); returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
-    sio.dump(
-        {"sole": bundle.sole, "view": bundle.view, "pronation": bundle.pronation},
-        directory / ARTIFACT_FILE,
-    )
+    sio.dump({name: getattr(bundle, name) for name in MODEL_NAMES}, directory / ARTIFACT_FILE)
     (directory / CARD_FILE).write_text(json.dumps(bundle.card, indent=2, sort_keys=True) + "\n")
     return directory
 
@@ -176,11 +208,9 @@ def load_bundle(path: Path | None = None, *, version: str | None = None) -> Mode
             f"The model file {artifact} is corrupt ({type(exc).__name__}). Reinstall "
             "solescan or retrain with `solescan train`."
         ) from exc
-    if not isinstance(models, dict) or set(models) != {"sole", "view", "pronation"}:
+    if not isinstance(models, dict) or set(models) != set(MODEL_NAMES):
         raise ModelArtifactError(f"The model file {artifact} is not a solescan artifact.")
-    return ModelBundle(
-        sole=models["sole"], view=models["view"], pronation=models["pronation"], card=card
-    )
+    return ModelBundle(card=card, **{name: models[name] for name in MODEL_NAMES})
 
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple[str, ...]) -> float:

@@ -216,3 +216,40 @@ def summarize(photos: Sequence[PhotoOutcome], feet: Sequence[FootOutcome]) -> di
     report["photos"] = len(photos)
     report["feet"] = len(feet)
     return report
+
+
+def foreign_sample_images() -> list[tuple[str, bytes]]:
+    """Photos nobody here made: every sample image scikit-learn and scikit-image ship.
+
+    Returned as encoded bytes (JPEG for scikit-learn's photos, PNG for scikit-image's),
+    named ``library:name``. scikit-image's datasets that need a download are skipped.
+    """
+    import cv2
+    import skimage.data
+    from sklearn.datasets import load_sample_images
+
+    out: list[tuple[str, bytes]] = []
+    sk = load_sample_images()
+    for name, image in zip(sk.filenames, sk.images, strict=True):
+        _, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        out.append((f"sklearn:{Path(name).name}", bytes(buf)))
+    not_images = {"download_all", "data_dir", "file_hash", "lbp_frontal_face_cascade_filename"}
+    for name in skimage.data.__all__:
+        if name in not_images:
+            continue
+        try:
+            image = getattr(skimage.data, name)()
+        except Exception:  # the dataset needs a download, which is not possible here
+            continue
+        if not isinstance(image, np.ndarray):
+            continue
+        if image.ndim == 3 and image.shape[2] not in (3, 4):
+            continue  # a stack of images (lfw_subset), not a photo
+        if image.dtype != np.uint8:
+            span = max(float(np.ptp(image)), 1e-9)
+            image = (255 * (image.astype(np.float64) - image.min()) / span).astype(np.uint8)
+        if image.ndim == 3:
+            image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_RGB2BGR)
+        _, buf = cv2.imencode(".png", image)
+        out.append((f"skimage:{name}", bytes(buf)))
+    return out

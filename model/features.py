@@ -17,6 +17,13 @@ from model.wear import inner_mask, relief_energy, wear_map
 # training feature cache and is written into the model card.
 FEATURE_VERSION = 1
 
+# Photo quality floors: below any of them a result is "undetermined (poor quality)", and
+# the explanation says what to retake. See quality_features for what each measures.
+MIN_SHARPNESS = 0.12
+MIN_EXPOSURE = 0.6
+MIN_OBJECT_PX = 180.0
+MIN_CONTRAST = 0.15
+
 # An insole imprint is where darkening exceeds this share of the insole's full range.
 IMPRINT_THRESHOLD = 0.35
 

@@ -17,6 +17,7 @@ foot, so areas keep their meaning (the arch index needs that). The per-pixel ``u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from model.footshape import View, side_from_medial
 
 # Segmentation runs on a small copy of the working image: the outline needs no detail.
-SEGMENT_LONG_SIDE = 320
+SEGMENT_LONG_SIDE = 240
 # Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
@@ -122,84 +123,214 @@ class FootFrame:
         )
 
 
-def segment(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """Foreground mask of objects that stand out from their surroundings.
+class PixelModel(Protocol):
+    """What segmentation needs of a pixel classifier: scikit-learn's predict_proba."""
 
-    The photo's border is taken as background. A large region that differs from the
-    border but is not itself the object (a sheet of paper on a floor, the white bed of a
-    scanner inside its ruler frame) is segmented again from the inside, with its own rim
-    as the background.
+    def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Segmenter:
+    """Two pixel classifiers in an auto-context cascade.
+
+    The first reads each pixel's colour, texture and context features; the second reads
+    the same plus the first's probabilities blurred at several scales, so it can fill in a
+    sole whose colour is close to the floor's from the evidence around it.
+    """
+
+    first: PixelModel
+    second: PixelModel
+
+    def probabilities(self, small: np.ndarray) -> np.ndarray:
+        """Sole probability per pixel, shape (r, c), float32, of a segmentation-scale image."""
+        features = pixel_features(small)
+        first = self.first.predict_proba(features)[:, 1].reshape(small.shape[:2])
+        second = self.second.predict_proba(context_features(features, first))[:, 1]
+        return second.reshape(small.shape[:2]).astype(np.float32)
+
+
+CONTEXT_SIGMAS = (2.0, 5.0, 10.0)
+
+
+def context_features(features: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The second stage's input: pixel features plus the first stage's blurred output.
 
     Parameters
     ----------
-    image : ndarray, shape (rows, cols, 3), uint8 BGR
-        The working image.
+    features : ndarray, shape (r * c, len(PIXEL_FEATURES))
+    first : ndarray, shape (r, c)
+        The first stage's probabilities.
 
     Returns
     -------
-    mask : ndarray, shape (r, c), uint8 in {0, 255}
-        Foreground at the segmentation scale (long side ``SEGMENT_LONG_SIDE``).
+    ndarray, shape (r * c, len(PIXEL_FEATURES) + 1 + len(CONTEXT_SIGMAS)), float32
+    """
+    first = first.astype(np.float32)
+    blurred = [cv2.GaussianBlur(first, (0, 0), s).ravel() for s in CONTEXT_SIGMAS]
+    return np.column_stack([features, first.ravel(), *blurred]).astype(np.float32)
+
+
+def segment_small(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The working image shrunk to the segmentation scale.
+
+    Returns
+    -------
+    small : ndarray, shape (r, c, 3), uint8 BGR
+        Long side ``SEGMENT_LONG_SIDE``.
     scale : float
         Segmentation pixels per working pixel.
     """
     rows, cols = image.shape[:2]
     scale = SEGMENT_LONG_SIDE / max(rows, cols)
-    small = cv2.resize(
-        image,
-        (max(1, round(cols * scale)), max(1, round(rows * scale))),
-        interpolation=cv2.INTER_AREA,
-    )
-    lab = cv2.blur(cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32), (3, 3))
-    gray = lab[:, :, 0]
-    # Texture: local standard deviation of lightness; a tread or an imprint stands out
-    # from a plain floor even where the colours are alike.
-    mean = cv2.blur(gray, (5, 5))
-    texture = np.sqrt(np.maximum(cv2.blur(gray * gray, (5, 5)) - mean * mean, 0.0))
-
-    everything = np.ones(gray.shape, dtype=bool)
-    border = _border_mask(gray.shape, width=max(3, round(0.03 * max(gray.shape))))
-    mask = _foreground(lab, texture, background=border, region=everything)
-    total = float(gray.size)
-    out = np.zeros_like(mask)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    for i in range(1, n):
-        if stats[i, cv2.CC_STAT_AREA] > 0.45 * total:
-            # Too big to be a sole at the framing we ask for: a sheet, a tray or a
-            # scanner bed. Look inside it, with its own rim as the background.
-            region = labels == i
-            rim = region & ~cv2.erode(region.astype(np.uint8), _disk(9)).astype(bool)
-            inner = _foreground(lab, texture, background=rim, region=region)
-            out |= inner
-        else:
-            out[labels == i] = 255
-    return out, scale
+    size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
 
 
-def _foreground(
-    lab: np.ndarray, texture: np.ndarray, *, background: np.ndarray, region: np.ndarray
-) -> np.ndarray:
-    """Pixels of ``region`` whose colour or texture differs from the ``background`` sample."""
-    samples = lab[background].reshape(-1, 3)
-    if samples.shape[0] > 6000:
-        samples = samples[:: samples.shape[0] // 6000]
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 0.5)
-    k = min(4, samples.shape[0])
-    _, _, centers = cv2.kmeans(
-        np.ascontiguousarray(samples), k, None, criteria, 1, cv2.KMEANS_PP_CENTERS
-    )
-    dist = np.full(lab.shape[:2], np.inf, dtype=np.float32)
-    for c in centers:
-        dist = np.minimum(dist, np.sqrt(((lab - c) ** 2).sum(axis=2)))
-    bg_tex = texture[background]
-    tex_floor = max(float(np.percentile(bg_tex, 90)), 2.0)
-    score = dist / max(float(np.percentile(dist[background], 95)), 6.0)
-    score += np.maximum(texture - tex_floor, 0.0) / tex_floor * 0.5
-    score = cv2.GaussianBlur(score, (0, 0), 1.5)
-    mask = ((score > 1.6) & region).astype(np.uint8) * 255
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(7))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(5))
-    mask[~region] = 0
-    return _fill_holes(mask)
+PIXEL_FEATURES: tuple[str, ...] = (
+    "L",
+    "a",
+    "b",
+    "L_blur3",
+    "a_blur3",
+    "b_blur3",
+    "L_blur10",
+    "a_blur10",
+    "b_blur10",
+    "texture5",
+    "texture11",
+    "texture21",
+    "gradient",
+    "border_colour_distance",
+    "border_colour_distance_blur8",
+    "dominant_colour_distance",
+    "centre_surround",
+    "border_texture_ratio",
+    "border_distance",
+    "saturation",
+    "lightness_vs_border",
+)
+
+
+def pixel_features(small: np.ndarray) -> np.ndarray:
+    """Per-pixel colour, texture and context features for the sole/background classifier.
+
+    Besides a pixel's own colour and texture, the features say how far it stands from the
+    photo's border colours, from the photo's dominant colour and from its surroundings:
+    which colours are background changes from photo to photo, and these make the
+    classifier adapt. Heavy-tailed measures enter as log(1 + x), which keeps a small
+    network stable on photos unlike its training photos.
+
+    Parameters
+    ----------
+    small : ndarray, shape (r, c, 3), uint8 BGR
+        The image at the segmentation scale.
+
+    Returns
+    -------
+    ndarray, shape (r * c, len(PIXEL_FEATURES)), float32
+    """
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
+    blur3 = cv2.GaussianBlur(lab, (0, 0), 3.0)
+    # Wide blurs are computed on a quarter-size copy: the result is smooth anyway, and a
+    # sigma of 20 pixels at full size would cost more than the rest put together.
+    blur10, blur20 = _wide_blur(lab, 10.0), _wide_blur(lab, 20.0)
+    light = lab[:, :, 0]
+    texture5 = _local_std(light, 5)
+    gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3)
+
+    shape = light.shape
+    rows, cols = shape
+    border = _border_mask(shape, width=max(2, round(0.03 * max(shape))))
+    border_dist = _min_distance(blur3, _kmeans(blur3[border], k=4))
+    everything = blur3.reshape(-1, 3)[:: max(1, light.size // 4000)]
+    dominant_dist = _min_distance(blur3, _kmeans(everything, k=3, dominant_only=True))
+    border_tex = float(np.median(texture5[border]))
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    edge_dist = np.minimum(np.minimum(yy, rows - 1 - yy), np.minimum(xx, cols - 1 - xx))
+    saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1].astype(np.float32)
+    border_light = float(np.median(blur3[:, :, 0][border]))
+
+    columns = [
+        *(lab[:, :, i] for i in range(3)),
+        *(blur3[:, :, i] for i in range(3)),
+        *(blur10[:, :, i] for i in range(3)),
+        np.log1p(texture5),
+        np.log1p(_local_std(light, 11)),
+        np.log1p(_local_std(light, 21)),
+        np.log1p(cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 2.0)),
+        np.log1p(border_dist),
+        np.log1p(_wide_blur(border_dist, 8.0)),
+        np.log1p(dominant_dist),
+        np.log1p(np.sqrt(((blur3 - blur20) ** 2).sum(axis=2))),
+        np.log1p(texture5 / (border_tex + 2.0)),
+        edge_dist / (min(rows, cols) / 2.0),
+        cv2.GaussianBlur(saturation, (0, 0), 2.0),
+        blur3[:, :, 0] - border_light,
+    ]
+    out = np.empty((rows * cols, len(PIXEL_FEATURES)), dtype=np.float32)
+    for i, column in enumerate(columns):
+        out[:, i] = column.ravel()
+    return out
+
+
+def _wide_blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    rows, cols = image.shape[:2]
+    small = cv2.resize(image, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / 4.0)
+    return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
+
+
+def _local_std(gray: np.ndarray, size: int) -> np.ndarray:
+    mean = cv2.blur(gray, (size, size))
+    return np.sqrt(np.maximum(cv2.blur(gray * gray, (size, size)) - mean * mean, 0.0))
+
+
+def _kmeans(samples: np.ndarray, *, k: int, dominant_only: bool = False) -> np.ndarray:
+    samples = np.ascontiguousarray(samples.reshape(-1, 3), dtype=np.float32)
+    if samples.shape[0] > 4000:
+        samples = samples[:: samples.shape[0] // 4000]
+    k = min(k, samples.shape[0])
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    # A fixed seed keeps segmentation deterministic: OpenCV's k-means++ draws at random.
+    cv2.setRNGSeed(12345)
+    _, labels, centres = cv2.kmeans(samples, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    if dominant_only:
+        counts = np.bincount(labels.ravel(), minlength=k)
+        return centres[[int(np.argmax(counts))]]
+    return centres
+
+
+def _min_distance(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    flat = lab.reshape(-1, 3)
+    # |x - c|^2 = |x|^2 - 2 x.c + |c|^2, for all centres at once.
+    sq = (flat * flat).sum(axis=1)[:, None] - 2.0 * flat @ centres.T + (centres**2).sum(axis=1)
+    return np.sqrt(np.maximum(sq.min(axis=1), 0.0)).reshape(lab.shape[:2]).astype(np.float32)
+
+
+def segment(image: np.ndarray, segmenter: Segmenter) -> tuple[np.ndarray, float]:
+    """Mask of the sole and insole pixels of a photo.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols, 3), uint8 BGR
+        The working image.
+    segmenter : Segmenter
+        The fitted pixel classifiers.
+
+    Returns
+    -------
+    mask : ndarray, shape (r, c), uint8 in {0, 255}
+        At the segmentation scale (long side ``SEGMENT_LONG_SIDE``), holes filled.
+    scale : float
+        Segmentation pixels per working pixel.
+    """
+    small, scale = segment_small(image)
+    proba = cv2.GaussianBlur(segmenter.probabilities(small), (0, 0), 1.0)
+    mask = (proba > 0.5).astype(np.uint8) * 255
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(5))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(3))
+    return _fill_holes(mask), scale
 
 
 def _disk(size: int) -> np.ndarray:
@@ -223,7 +354,11 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
 
 
 def find_candidates(
-    image: np.ndarray, *, min_area_fraction: float = 0.01, max_candidates: int = 6
+    image: np.ndarray,
+    segmenter: Segmenter,
+    *,
+    min_area_fraction: float = 0.01,
+    max_candidates: int = 6,
 ) -> list[Candidate]:
     """Objects in the photo large enough to be a sole, touching soles split apart.
 
@@ -237,7 +372,7 @@ def find_candidates(
     list of Candidate
         Largest first, at most ``max_candidates``.
     """
-    mask, scale = segment(image)
+    mask, scale = segment(image, segmenter)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     min_area = min_area_fraction * mask.size
     pieces: list[np.ndarray] = []
@@ -282,7 +417,7 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     if 1.9 <= elongation <= 3.8:
         return [component]
     area = float(component.sum())
-    for radius in (2, 3, 5, 7, 9, 12, 15):
+    for radius in (2, 3, 5, 7, 9, 12, 15, 19, 24):
         eroded = cv2.erode(component, _disk(2 * radius + 1))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(eroded, connectivity=8)
         big = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] > 0.12 * area]

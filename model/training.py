@@ -45,6 +45,7 @@ from model.features import (
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
+from model.locate import Segmenter
 
 # A located object is the labeled foot when its centre lies this close to the labeled
 # centre, in foot lengths.
@@ -116,7 +117,7 @@ class PhotoFeatures:
     error: str | None = None
 
 
-def extract_photo(photo: LabeledPhoto) -> PhotoFeatures:
+def extract_photo(photo: LabeledPhoto, segmenter: Segmenter) -> PhotoFeatures:
     """Locate objects in a labeled photo and measure them (the serving feature path)."""
     from model.analyze import locate_objects
     from model.imaging import decode
@@ -126,7 +127,7 @@ def extract_photo(photo: LabeledPhoto) -> PhotoFeatures:
     except SolescanError as exc:
         return PhotoFeatures(error=exc.code)
     out = PhotoFeatures()
-    for obj in locate_objects(decoded):
+    for obj in locate_objects(decoded, segmenter):
         cx, cy = obj.centroid
         record: dict[str, Any] = {
             "center": [cx / decoded.scale, cy / decoded.scale],
@@ -145,35 +146,51 @@ def extract_photo(photo: LabeledPhoto) -> PhotoFeatures:
     return out
 
 
-def _cache_key(photo: LabeledPhoto) -> str:
+def _cache_key(photo: LabeledPhoto, segmenter_key: str) -> str:
     digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()
-    return f"{digest}-v{FEATURE_VERSION}-{photo.view}"
+    # Features depend on the photo, the feature code and the segmenter that found the
+    # objects; the key names all three.
+    return f"{digest}-v{FEATURE_VERSION}-{segmenter_key[:12]}-{photo.view}"
 
 
-def _extract_cached(args: tuple[LabeledPhoto, Path | None]) -> PhotoFeatures:
-    photo, cache_dir = args
+def segmenter_digest(segmenter: Segmenter) -> str:
+    """A content digest of a fitted segmenter (the skops serialisation of both stages)."""
+    import skops.io as sio
+
+    return hashlib.sha256(sio.dumps((segmenter.first, segmenter.second))).hexdigest()
+
+
+_WORKER_SEGMENTER: dict[str, Any] = {}
+
+
+def _extract_cached(args: tuple[LabeledPhoto, Path | None, str]) -> PhotoFeatures:
+    photo, cache_dir, segmenter_key = args
+    segmenter = _WORKER_SEGMENTER["model"]
     if cache_dir is None:
-        return extract_photo(photo)
-    path = cache_dir / f"{_cache_key(photo)}.json"
+        return extract_photo(photo, segmenter)
+    path = cache_dir / f"{_cache_key(photo, segmenter_key)}.json"
     if path.exists():
         data = json.loads(path.read_text())
         return PhotoFeatures(objects=data["objects"], error=data["error"])
-    result = extract_photo(photo)
+    result = extract_photo(photo, segmenter)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"objects": result.objects, "error": result.error}))
     tmp.replace(path)
     return result
 
 
-def _init_worker() -> None:
+def _init_worker(segmenter: Any = None) -> None:
     # One process per core already uses every core; threads inside would oversubscribe.
     import cv2
 
     cv2.setNumThreads(1)
+    if segmenter is not None:
+        _WORKER_SEGMENTER["model"] = segmenter
 
 
 def extract_all(
     photos: Sequence[LabeledPhoto],
+    segmenter: Any,
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
@@ -183,20 +200,102 @@ def extract_all(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
-    jobs = [(p, cache_dir) for p in photos]
+    jobs = [(p, cache_dir, segmenter_digest(segmenter)) for p in photos]
     bar = tqdm(total=len(jobs), desc="features", unit="photo", disable=not progress)
     results: list[PhotoFeatures] = []
     if workers == 1:
+        _WORKER_SEGMENTER["model"] = segmenter
         for job in jobs:
             results.append(_extract_cached(job))
             bar.update()
     else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(segmenter,)) as pool:
             for res in pool.map(_extract_cached, jobs, chunksize=4):
                 results.append(res)
                 bar.update()
     bar.close()
     return results
+
+
+def _pixel_photo(photo_seed: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Pixel features and sole mask of one freshly rendered photo, at segmentation scale."""
+    import cv2
+
+    from model.imaging import decode
+    from model.locate import pixel_features, segment_small
+    from model.synth.render import render_photo
+
+    rng = np.random.default_rng(photo_seed)
+    rendered = render_photo(photo_seed, megapixels=float(rng.uniform(0.6, 2.5)), with_masks=True)
+    small, _ = segment_small(decode(rendered.data).image)
+    sole = np.zeros(rendered.image.shape[:2], dtype=np.uint8)
+    for mask in rendered.masks or []:
+        sole |= mask.astype(np.uint8)
+    target = (
+        cv2.resize(
+            sole.astype(np.float32), (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA
+        ).ravel()
+        > 0.5
+    )
+    return pixel_features(small), target, small.shape[:2]
+
+
+def _balanced(rng: np.random.Generator, target: np.ndarray, per_class: int) -> np.ndarray:
+    fg, bg = np.flatnonzero(target), np.flatnonzero(~target)
+    take = [
+        rng.choice(idx, size=min(per_class, idx.size), replace=False)
+        for idx in (fg, bg)
+        if idx.size
+    ]
+    return np.concatenate(take)
+
+
+def fit_segmenter(
+    *,
+    seed: int,
+    photos: int,
+    per_photo: int = 1500,
+    workers: int | None = None,
+    progress: bool = True,
+) -> Segmenter:
+    """Train the two-stage segmenter on freshly rendered synthetic photos.
+
+    Masks come from the renderer, so the segmenter always learns from synthetic photos,
+    also when the rest of the model is retrained on clinic photos. The first stage learns
+    from one half of the photos and the second from the other, so the second sees the
+    first's output as it will be on photos it never saw.
+    """
+    from model.classifier import build_pixel_model
+    from model.locate import context_features
+
+    seeds = np.random.SeedSequence([seed, 0x51E]).generate_state(photos).tolist()
+    workers = workers or os.cpu_count() or 1
+    rng = np.random.default_rng(seed)
+    with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+        rendered = list(
+            tqdm(
+                pool.map(_pixel_photo, [int(s) for s in seeds], chunksize=2),
+                total=len(seeds),
+                desc="segmenter",
+                unit="photo",
+                disable=not progress,
+            )
+        )
+    half = len(rendered) // 2
+    xs, ys = [], []
+    for features, target, _ in rendered[:half]:
+        idx = _balanced(rng, target, per_photo)
+        xs.append(features[idx])
+        ys.append(target[idx])
+    first = build_pixel_model(seed=seed).fit(np.concatenate(xs), np.concatenate(ys))
+    xs, ys = [], []
+    for features, target, shape in rendered[half:]:
+        proba = first.predict_proba(features)[:, 1].reshape(shape)
+        idx = _balanced(rng, target, per_photo)
+        xs.append(context_features(features, proba)[idx])
+        ys.append(target[idx])
+    second = build_pixel_model(seed=seed + 1).fit(np.concatenate(xs), np.concatenate(ys))
+    return Segmenter(first=first, second=second)
 
 
 @dataclass
@@ -319,13 +418,15 @@ def cross_validate(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> di
 
 def fit_bundle(
     table: TrainingTable,
+    segmenter: Any,
     *,
     seed: int = 0,
+    pixel_training: dict[str, Any] | None = None,
     version: str | None = None,
     corpus: dict[str, Any] | None = None,
     cv_metrics: dict[str, Any] | None = None,
 ) -> ModelBundle:
-    """Fit the three models on the whole table and write their model card."""
+    """Fit the sole, view and pronation models on the whole table; write the model card."""
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
     soles = table.is_sole
     view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
@@ -343,6 +444,7 @@ def fit_bundle(
         "feature_version": FEATURE_VERSION,
         "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
         "models": {
+            "pixels": "MLPClassifier (48, 24), two-stage auto-context, on per-pixel colour, texture and context",
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
             "view": "HistGradientBoostingClassifier (outsole / insole / print)",
             "pronation": "HistGradientBoostingClassifier calibrated with "
@@ -354,13 +456,20 @@ def fit_bundle(
             "skops": skops.__version__,
             "python": platform.python_version(),
         },
-        "training_data": {**table.summary, **(corpus or {})},
+        "training_data": {**table.summary, **(corpus or {}), "segmenter": pixel_training or {}},
         "metrics": cv_metrics or {},
         "intended_use": "Screening aid for podiatry clinics: reads wear on shoe soles and "
         "insoles. Not a diagnosis. Trained on synthetic photos; shoe wear is "
         "a weaker signal than an insole arch index.",
     }
-    return ModelBundle(sole=sole, view=view, pronation=pronation, card=card)
+    return ModelBundle(
+        pixels=segmenter.first,
+        pixels_context=segmenter.second,
+        sole=sole,
+        view=view,
+        pronation=pronation,
+        card=card,
+    )
 
 
 def corpus_info(manifests: Sequence[Path]) -> dict[str, Any]:
@@ -383,16 +492,41 @@ def train(
     workers: int | None = None,
     progress: bool = True,
     version: str | None = None,
+    segmenter_photos: int = 300,
+    base: ModelBundle | None = None,
 ) -> ModelBundle:
-    """Read manifests, extract features, cross-validate and fit: the whole training run."""
+    """The whole training run: segmenter, features, cross-validation, fit.
+
+    The segmenter is trained on ``segmenter_photos`` freshly rendered photos, or taken
+    from ``base`` (a loaded model) when ``segmenter_photos`` is 0, as retraining on
+    clinic photos does: they carry no masks to learn it from.
+    """
+    if segmenter_photos > 0:
+        segmenter = fit_segmenter(
+            seed=seed, photos=segmenter_photos, workers=workers, progress=progress
+        )
+        pixel_training = {"rendered_photos": segmenter_photos, "seed": seed}
+    elif base is not None:
+        segmenter = base.segmenter
+        pixel_training = {"reused_from": base.version}
+    else:
+        raise ValueError("Either render photos for the segmenter or give a base model.")
     photos = read_manifests(manifests)
-    features = extract_all(photos, cache_dir=cache_dir, workers=workers, progress=progress)
+    features = extract_all(
+        photos, segmenter, cache_dir=cache_dir, workers=workers, progress=progress
+    )
     table = build_table(photos, features)
     if len(set(table.pronation_y)) < 2:
         raise ValueError("The manifests hold fewer than two labeled classes; nothing to learn.")
     metrics = cross_validate(table, seed=seed)
     return fit_bundle(
-        table, seed=seed, version=version, corpus=corpus_info(manifests), cv_metrics=metrics
+        table,
+        segmenter,
+        seed=seed,
+        version=version,
+        corpus=corpus_info(manifests),
+        cv_metrics=metrics,
+        pixel_training=pixel_training,
     )
 
 

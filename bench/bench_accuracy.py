@@ -1,0 +1,126 @@
+"""Accuracy of the shipped model, end to end through ``analyze``.
+
+Prints, on synthetic photos from seeds never used in training: macro-F1 per view, side
+accuracy, feet-count accuracy and the share of negative photos rejected; on real photos
+nobody here made (the sample images scikit-learn and scikit-image ship): the share
+rejected; on the real outsole scans: sole found, toe end, side, and the class at both
+visits of each shoe.
+
+    .venv/bin/python bench/bench_accuracy.py [--n 600] [--seed 90210] [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from model.synth.corpus import CorpusConfig, render_corpus
+
+from model import evaluation
+from model.analyze import load_analyzer
+from model.errors import SolescanError
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_SCANS = REPO.parent / "shared" / "real"
+
+
+def real_scans(analyzer) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    rows = []
+    with (REAL_SCANS / "labels.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            data = (REAL_SCANS / row["file"]).read_bytes()
+            try:
+                result = analyzer.analyze(data, view="print")
+            except SolescanError as exc:
+                rows.append({"file": row["file"], "found": False, "error": exc.code})
+                continue
+            foot = result.feet[0]
+            frame = foot.located.frame
+            toe, heel = frame.to_image(np.array([[80.0, 0.0], [80.0, 319.0]]))
+            rows.append(
+                {
+                    "file": row["file"],
+                    "pair": row["pair"],
+                    "side_true": row["side"],
+                    "found": len(result.feet) == 1,
+                    "side": foot.side,
+                    "toe_up": bool(toe[1] < heel[1]),
+                    "label": foot.label,
+                    "probabilities": foot.probabilities,
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=600, help="held-out synthetic photos")
+    parser.add_argument("--seed", type=int, default=90210, help="never used in training")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        render_corpus(
+            args.n,
+            seed=args.seed,
+            out_dir=out,
+            workers=args.workers,
+            config=CorpusConfig(max_megapixels=3.0),
+        )
+        photos, feet = evaluation.run(
+            [out / "manifest.csv"], model_path=args.model, workers=args.workers
+        )
+    report = evaluation.summarize(photos, feet)
+    print(f"held-out synthetic corpus: {args.n} photos, seed {args.seed}")
+    for view, figures in report["per_view"].items():
+        print(
+            f"  {view:8s} macro-F1 {figures['macro_f1']:.3f} (all feet; undetermined and "
+            f"missed count as wrong), {figures['macro_f1_determined']:.3f} on the "
+            f"{figures['coverage']:.1%} determined, feet found {figures['found']:.1%}"
+        )
+    print(f"  side correct          {report['side_accuracy']:.1%}")
+    print(f"  feet count correct    {report['feet_count_accuracy']:.1%}")
+    print(f"  view (auto) correct   {report['view_accuracy']:.1%}")
+    print(f"  negatives rejected    {report['negatives_rejected']:.1%}")
+    print(f"  positives rejected    {report['positives_rejected']:.1%}")
+
+    analyzer = load_analyzer(args.model)
+    samples = evaluation.foreign_sample_images()
+    rejected = []
+    for name, data in samples:
+        try:
+            result = analyzer.analyze(data)
+            rejected.append(False)
+            print(f"  NOT rejected: {name} -> {[f.label for f in result.feet]}")
+        except SolescanError:
+            rejected.append(True)
+    print(
+        f"sample images of scikit-learn and scikit-image: {np.mean(rejected):.1%} of "
+        f"{len(samples)} rejected"
+    )
+
+    scans = real_scans(analyzer)
+    for row in scans:
+        print("  real scan", json.dumps(row))
+    found = [r for r in scans if r["found"]]
+    by_pair: dict[tuple[object, object], set[object]] = {}
+    for r in found:
+        by_pair.setdefault((r["pair"], r["side_true"]), set()).add(r["label"])
+    stable = sum(len(labels) == 1 for labels in by_pair.values())
+    print(
+        f"real scans: found {len(found)}/{len(scans)}, toe up "
+        f"{sum(bool(r['toe_up']) for r in found)}/{len(found)}, side right "
+        f"{sum(r['side'] == r['side_true'] for r in found)}/{len(found)}, same class at both "
+        f"visits {stable}/{len(by_pair)} shoes"
+    )
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

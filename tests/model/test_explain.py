@@ -1,0 +1,328 @@
+"""Explanations: evidence from the measured figures, class texts, undetermined advice, pairs."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from model.explain import Explanation, compare_feet, evidence_sentences, explain
+from model.features import PRONATION_FEATURES, QUALITY_FEATURES
+
+ZONES = ("heel", "midfoot", "forefoot", "toes")
+BANDS = ("medial", "central", "lateral")
+NAN = float("nan")
+
+
+def metrics(**overrides: float) -> dict[str, float]:
+    """A complete metrics dict of an evenly, moderately worn outsole, then the overrides."""
+    base: dict[str, float] = {f"wear_{z}_{b}": 0.3 for z in ZONES for b in BANDS}
+    base.update({f"mlwi_{z}": 0.0 for z in ZONES})
+    base.update(
+        wear_total=0.3,
+        mlwi_total=0.0,
+        wear_heel_posterolateral=0.3,
+        arch_index=NAN,
+        chippaux_smirak=NAN,
+        staheli=NAN,
+        quality_sharpness=0.8,
+        quality_exposure=1.0,
+        quality_object_px=800.0,
+        quality_contrast=0.8,
+    )
+    base.update(overrides)
+    return base
+
+
+def overpronated() -> dict[str, float]:
+    return metrics(
+        mlwi_heel=0.42,
+        mlwi_midfoot=0.6,
+        mlwi_forefoot=0.38,
+        mlwi_toes=0.3,
+        mlwi_total=0.45,
+        wear_heel_medial=0.55,
+        wear_heel_lateral=0.15,
+        wear_midfoot_medial=0.4,
+        wear_midfoot_lateral=0.05,
+        wear_forefoot_medial=0.6,
+        wear_forefoot_lateral=0.2,
+        wear_heel_posterolateral=0.1,
+    )
+
+
+def underpronated() -> dict[str, float]:
+    return metrics(
+        mlwi_heel=-0.55,
+        mlwi_midfoot=-0.7,
+        mlwi_forefoot=-0.45,
+        mlwi_toes=-0.3,
+        mlwi_total=-0.5,
+        wear_heel_medial=0.1,
+        wear_heel_lateral=0.6,
+        wear_midfoot_medial=0.03,
+        wear_midfoot_lateral=0.45,
+        wear_heel_posterolateral=0.7,
+    )
+
+
+def insole(ai: float, **overrides: float) -> dict[str, float]:
+    values = {"chippaux_smirak": 0.4, "staheli": 0.6, "wear_total": 0.45, **overrides}
+    return metrics(arch_index=ai, **values)
+
+
+def test_every_feature_name_the_classifier_uses_is_covered_by_the_fixture() -> None:
+    names = {n for n in PRONATION_FEATURES if not n.startswith("view_")} | set(QUALITY_FEATURES)
+    assert names <= set(metrics())
+
+
+# --- evidence reflects the numbers --------------------------------------------------------
+
+
+def test_medial_heel_wear_gives_an_inner_heel_sentence_with_its_figure() -> None:
+    evidence = explain("overpronation", view="outsole", metrics=overpronated()).evidence
+    heel = [s for s in evidence if "heel" in s.lower()]
+    assert heel == ["Most heel wear is on the inner side (MLWI +0.42)."]
+
+
+def test_lateral_wear_gives_outer_side_sentences() -> None:
+    evidence = explain("underpronation", view="outsole", metrics=underpronated()).evidence
+    text = " ".join(evidence)
+    assert "Most heel wear is on the outer side, strongly so (MLWI -0.55)." in evidence
+    assert "The outer edge of the midfoot is worn along its length" in text
+    assert "joints of the little toes (MLWI -0.45)" in text
+    assert "inner side" not in text
+
+
+def test_forefoot_medial_wear_names_the_big_toe_joint() -> None:
+    m = metrics(mlwi_forefoot=0.5)
+    evidence = evidence_sentences(m, view="outsole")
+    assert (
+        "Wear under the ball of the foot is concentrated under the big-toe joint (MLWI +0.50)."
+        in evidence
+    )
+
+
+def test_evidence_is_ordered_by_strength_and_limited_to_five() -> None:
+    evidence = explain("overpronation", view="outsole", metrics=overpronated()).evidence
+    assert 3 <= len(evidence) <= 5
+    # The midfoot contrast (0.40 vs 0.05) is the strongest, the toes (0.8 x 0.30) the weakest.
+    assert evidence[0].startswith("The inner edge of the midfoot")
+    figures = [float(x) for s in evidence[1:] for x in re.findall(r"MLWI ([+-]\d\.\d\d)", s)]
+    assert figures == sorted(figures, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("ai", "expected"),
+    [
+        (
+            0.31,
+            "The arch index of the imprint is 0.31, above the 0.26 that marks a low (flat) arch.",
+        ),
+        (0.17, "The arch index of the imprint is 0.17, below the 0.21 that marks a high arch."),
+        (0.23, "The arch index of the imprint is 0.23, within the normal range (0.21 to 0.26)."),
+        (0.2604, "The arch index of the imprint is 0.26, at the limit of a low (flat) arch."),
+    ],
+)
+def test_insole_arch_index_sentence_uses_the_clinical_thresholds(ai: float, expected: str) -> None:
+    evidence = explain("overpronation", view="insole", metrics=insole(ai)).evidence
+    assert evidence[0] == expected  # the established measure comes first
+
+
+def test_insole_wording_speaks_of_the_imprint_not_of_wear() -> None:
+    evidence = explain("overpronation", view="insole", metrics=insole(0.3, mlwi_heel=0.4)).evidence
+    assert "The heel imprint is darkest on the inner side (MLWI +0.40)." in evidence
+    assert not any("wear" in s.lower() for s in evidence)
+
+
+def test_outsole_never_quotes_an_arch_index() -> None:
+    m = metrics(arch_index=0.35)  # would be NaN in practice; the view decides anyway
+    assert not any("arch index" in s for s in evidence_sentences(m, view="outsole"))
+
+
+def test_light_wear_is_said_first() -> None:
+    evidence = evidence_sentences(metrics(wear_total=0.05, mlwi_heel=0.3), view="print")
+    assert evidence[0].startswith("Wear is light overall (average 0.05")
+    assert len(evidence) <= 5
+    heavy = evidence_sentences(metrics(wear_total=0.4), view="outsole")
+    assert not any("light" in s for s in heavy)
+
+
+def test_no_claim_without_a_figure() -> None:
+    # Balanced wear: nothing leans anywhere, so no sentence may say it does.
+    evidence = evidence_sentences(metrics(), view="outsole")
+    text = " ".join(evidence)
+    assert evidence
+    assert "balanced" in text
+    for claim in ("on the inner side", "on the outer side", "concentrated", "is worn"):
+        assert claim not in text
+    # Missing and NaN figures are skipped, not invented.
+    sparse = {"mlwi_heel": NAN, "wear_total": 0.3}
+    assert evidence_sentences(sparse, view="outsole") == []
+
+
+def test_back_outer_heel_wear_alone_is_called_normal() -> None:
+    m = metrics(
+        mlwi_heel=-0.2,
+        wear_heel_lateral=0.35,
+        wear_heel_medial=0.2,
+        wear_heel_central=0.25,
+        wear_heel_posterolateral=0.5,
+    )
+    evidence = evidence_sentences(m, view="outsole")
+    assert any("back outer corner (MLWI -0.20)" in s and "normal" in s for s in evidence)
+
+
+# --- class texts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["neutral", "overpronation", "underpronation"])
+@pytest.mark.parametrize("view", ["outsole", "insole", "print"])
+def test_every_class_has_meaning_body_helps_and_disclaimer(label: str, view: str) -> None:
+    m = insole(0.24) if view == "insole" else metrics()
+    result = explain(label, view=view, metrics=m, probabilities={label: 0.8})
+    assert isinstance(result, Explanation)
+    for text in (result.meaning, result.body, result.disclaimer, *result.helps):
+        assert len(text) > 20
+    assert "foundation of the body" in result.body
+    assert any("podiatrist" in h for h in result.helps)
+    assert result.disclaimer.startswith("This is a screening aid, not a diagnosis.")
+    assert "80%" in result.disclaimer
+    assert result.to_dict() == {
+        "evidence": result.evidence,
+        "meaning": result.meaning,
+        "body": result.body,
+        "helps": result.helps,
+        "disclaimer": result.disclaimer,
+    }
+
+
+def test_class_texts_follow_the_clinical_chain() -> None:
+    over = explain("overpronation", view="outsole", metrics=overpronated())
+    assert "flat feet" in over.meaning
+    assert "knees rotate inward" in over.body
+    assert "lower back" in over.body
+    assert any("Custom orthotics fitted by a podiatrist" in h for h in over.helps)
+    assert any("over-the-counter insoles" in h for h in over.helps)
+    under = explain("underpronation", view="outsole", metrics=underpronated())
+    assert "outer edge" in under.meaning
+    assert "spine and hips" in under.body
+    neutral = explain("neutral", view="outsole", metrics=metrics())
+    assert "one leg longer than the other" in neutral.body
+
+
+def test_disclaimer_is_honest_about_each_view() -> None:
+    outsole = explain("overpronation", view="outsole", metrics=overpronated()).disclaimer
+    assert "weaker signal than the arch index" in outsole
+    assert "not proof" in outsole
+    printed = explain("overpronation", view="print", metrics=overpronated()).disclaimer
+    assert "weaker signal" in printed
+    insole_text = explain("overpronation", view="insole", metrics=insole(0.3)).disclaimer
+    assert "established measure" in insole_text
+    assert "weaker signal" not in insole_text
+
+
+def test_unknown_label_or_view_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="label"):
+        explain("flat", view="outsole", metrics=metrics())
+    with pytest.raises(ValueError, match="view"):
+        explain("neutral", view="auto", metrics=metrics())
+
+
+# --- undetermined -------------------------------------------------------------------------
+
+
+def test_poor_quality_names_the_problems_and_how_to_retake() -> None:
+    m = metrics(quality_sharpness=0.05, quality_exposure=0.3, quality_object_px=120.0)
+    result = explain("undetermined", view="outsole", metrics=m, reason="poor_quality")
+    assert "not good enough" in result.meaning
+    for problem in ("blurred", "too dark or washed out", "too small"):
+        assert problem in result.meaning
+    helps = " ".join(result.helps)
+    for advice in ("focus", "even daylight", "closer", "other shoe", "insole"):
+        assert advice in helps
+
+
+def test_poor_quality_without_a_specific_figure_still_gives_retake_advice() -> None:
+    result = explain("undetermined", view="outsole", metrics=metrics(), reason="poor_quality")
+    assert result.helps[0].startswith("Retake the photo")
+
+
+def test_low_confidence_states_the_closest_match_and_what_to_add() -> None:
+    probabilities = {"neutral": 0.35, "overpronation": 0.48, "underpronation": 0.17}
+    result = explain(
+        "undetermined",
+        view="outsole",
+        metrics=metrics(),
+        probabilities=probabilities,
+        reason="low_confidence",
+    )
+    assert "overpronation, has only 48% confidence" in result.meaning
+    helps = " ".join(result.helps)
+    for advice in ("Retake", "other shoe", "Photograph the insole"):
+        assert advice in helps
+    assert "says nothing either way" in result.body
+
+
+def test_conflicting_zones_names_the_zones_that_disagree() -> None:
+    m = metrics(mlwi_heel=-0.37, mlwi_forefoot=0.7, mlwi_total=-0.02)
+    result = explain("undetermined", view="outsole", metrics=m, reason="conflicting_zones")
+    assert "the ball of the foot (MLWI +0.70) wear more on the inner side" in result.meaning
+    assert "the heel (MLWI -0.37) on the outer side" in result.meaning
+    assert any("insole" in h for h in result.helps)
+
+
+def test_insole_undetermined_does_not_ask_for_an_insole_photo() -> None:
+    result = explain("undetermined", view="insole", metrics=insole(0.24), reason="low_confidence")
+    assert not any("Photograph the insole" in h for h in result.helps)
+    assert any("other shoe" in h for h in result.helps)
+
+
+# --- two feet -----------------------------------------------------------------------------
+
+
+def test_compare_feet_stays_quiet_for_similar_feet() -> None:
+    left = metrics(mlwi_total=0.05, wear_total=0.30)
+    right = metrics(mlwi_total=-0.05, wear_total=0.33)
+    assert compare_feet(left, right, "neutral", "neutral") == {
+        "different_labels": False,
+        "notes": [],
+    }
+
+
+def test_compare_feet_flags_every_clear_difference() -> None:
+    left = insole(0.31, mlwi_total=0.40, wear_total=0.50)
+    right = insole(0.24, mlwi_total=0.05, wear_total=0.25)
+    result = compare_feet(left, right, "overpronation", "neutral")
+    assert result["different_labels"] is True
+    notes = " ".join(result["notes"])
+    assert "left foot reads as overpronation and the right foot as neutral" in notes
+    assert "MLWI +0.40 on the left, +0.05 on the right" in notes
+    assert "0.31 on the left, 0.24 on the right" in notes
+    assert "left arch sits lower" in notes
+    assert "left sole is clearly more worn" in notes
+    assert "one leg being longer than the other" in result["notes"][-1]
+
+
+def test_compare_feet_thresholds() -> None:
+    base = metrics()
+    assert compare_feet(base, metrics(mlwi_total=0.2), "neutral", "neutral")["notes"] == []
+    assert compare_feet(base, metrics(mlwi_total=0.3), "neutral", "neutral")["notes"]
+    ai = compare_feet(insole(0.24), insole(0.27), "neutral", "neutral")
+    assert ai["notes"] == []
+    assert compare_feet(insole(0.22), insole(0.27), "neutral", "neutral")["notes"]
+
+
+def test_an_undetermined_foot_is_not_a_different_label() -> None:
+    result = compare_feet(metrics(), metrics(), "undetermined", "neutral")
+    assert result["different_labels"] is False
+    assert result["notes"] == []
+
+
+def test_evidence_numbers_are_finite_text() -> None:
+    for label, m in (("overpronation", overpronated()), ("underpronation", underpronated())):
+        for sentence in explain(label, view="outsole", metrics=m).evidence:
+            assert "nan" not in sentence.lower()
+            for number in re.findall(r"[+-]?\d+\.\d+", sentence):
+                assert math.isfinite(float(number))
