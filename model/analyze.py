@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import cv2
 import numpy as np
 
 from model import explain as explain_text
@@ -27,7 +28,7 @@ from model.features import (
 )
 from model.footshape import LABELS, VIEWS, Side, View
 from model.imaging import DecodedPhoto, decode
-from model.locate import Candidate, FootFrame, Segmenter, find_candidates, fit_frame
+from model.locate import Candidate, FootFrame, PixelModel, find_candidates, fit_frame
 
 ViewChoice = Literal["outsole", "insole", "print", "auto"]
 SideChoice = Literal["left", "right", "auto"]
@@ -47,22 +48,33 @@ class LocatedObject:
     canonical: np.ndarray
     features: dict[str, float]
 
+    def facing(self, side: Side, view: View) -> LocatedObject:
+        """This object with its frame mirrored, if needed, to read as ``side``."""
+        frame = self.frame.with_side(side, view)
+        if frame is self.frame:
+            return self
+        # The mirrored frame's canonical image is the same picture flipped left-right.
+        return LocatedObject(
+            candidate=self.candidate,
+            frame=frame,
+            canonical=np.ascontiguousarray(self.canonical[:, ::-1]),
+            features=self.features,
+        )
+
     @property
     def centroid(self) -> tuple[float, float]:
         """Centre of the outline in working pixels (x, y)."""
         pts = self.candidate.contour
-        import cv2
-
         m = cv2.moments(pts.astype(np.float32))
         if m["m00"] == 0:
             return float(pts[:, 0].mean()), float(pts[:, 1].mean())
         return float(m["m10"] / m["m00"]), float(m["m01"] / m["m00"])
 
 
-def locate_objects(photo: DecodedPhoto, segmenter: Segmenter) -> list[LocatedObject]:
+def locate_objects(photo: DecodedPhoto, pixel_model: PixelModel) -> list[LocatedObject]:
     """Every candidate object in a decoded photo, mapped to the canonical frame."""
     located = []
-    for candidate in find_candidates(photo.image, segmenter):
+    for candidate in find_candidates(photo.image, pixel_model):
         frame = fit_frame(candidate)
         canonical = frame.canonical_image(photo.image)
         located.append(
@@ -180,7 +192,7 @@ class Analyzer:
         if side not in ("left", "right", "auto"):
             raise ValueError(f"side must be left, right or auto, not {side!r}")
         photo = decode(data)
-        soles = self._pick_soles(photo, locate_objects(photo, self.bundle.segmenter))
+        soles = self._pick_soles(photo, locate_objects(photo, self.bundle.pixels))
         if view == "auto":
             used_view = self._detect_view(soles)
             view_source: Literal["given", "detected"] = "detected"
@@ -246,6 +258,8 @@ class Analyzer:
     def _classify_foot(
         self, photo: DecodedPhoto, obj: LocatedObject, *, view: View, side: SideChoice
     ) -> FootResult:
+        if side != "auto":
+            obj = obj.facing(side, view)
         frame = obj.frame
         wear, metrics = wear_metrics(
             obj.canonical, frame, view=view, length_original_px=frame.length_px / photo.scale

@@ -1,10 +1,10 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds five pipelines:
+The artifact holds four pipelines:
 
-- ``pixels`` and ``pixels_context``: is a pixel part of a sole or insole? Two small
-  neural networks in an auto-context cascade (:class:`model.locate.Segmenter`); they find
-  the objects. They learn from the renderer's masks, which no clinic photo has.
+- ``pixels``: is a pixel part of a sole or insole? A small neural network on the colour,
+  texture and context features of :func:`model.locate.pixel_features`; it finds the
+  objects. It learns from the renderer's masks, which no clinic photo has.
 - ``sole``: is a located object a shoe sole or insole at all (versus the top of a shoe,
   a floor pattern, clutter)? Gradient-boosted trees on shape and appearance features.
 - ``view``: outsole, insole or contact print, for ``view=auto``; same features.
@@ -32,9 +32,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.errors import ModelArtifactError
-from model.locate import Segmenter
 
-MODEL_NAMES = ("pixels", "pixels_context", "sole", "view", "pronation")
+MODEL_NAMES = ("pixels", "sole", "view", "pronation")
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -122,15 +121,10 @@ class ModelBundle:
     """The fitted pipelines and the model card that describes them."""
 
     pixels: Pipeline
-    pixels_context: Pipeline
     sole: Pipeline
     view: Pipeline
     pronation: Pipeline
     card: dict[str, Any]
-
-    @property
-    def segmenter(self) -> Segmenter:
-        return Segmenter(first=self.pixels, second=self.pixels_context)
 
     @property
     def version(self) -> str:

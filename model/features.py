@@ -24,8 +24,9 @@ MIN_EXPOSURE = 0.6
 MIN_OBJECT_PX = 180.0
 MIN_CONTRAST = 0.15
 
-# An insole imprint is where darkening exceeds this share of the insole's full range.
-IMPRINT_THRESHOLD = 0.35
+# The imprint's edge is a step in shade; Otsu's threshold finds it, kept within these
+# bounds (shares of the insole's full range) so a faint or a uniform insole stays sane.
+IMPRINT_THRESHOLD_RANGE = (0.15, 0.6)
 
 WEAR_FEATURES: tuple[str, ...] = (
     *(f"wear_{z}_{b}" for z in ZONES for b in BANDS),
@@ -192,13 +193,19 @@ def _mlwi(wear: np.ndarray, sel: np.ndarray, v: np.ndarray) -> float:
 def insole_indices(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
     """Arch index (Cavanagh and Rodgers), Chippaux-Smirak and Staheli indices of the imprint.
 
-    The imprint is where the insole darkened by more than ``IMPRINT_THRESHOLD`` of its
-    range. The toe-less print runs from the back of the imprint to the gap in front of
+    The imprint is where the insole's shade changed past Otsu's threshold (the step at
+    the imprint's edge). The toe-less print runs from the back of the imprint to the gap in front of
     the ball; it is split into three equal lengths, and AI = middle third area / total.
     The canonical frame is isotropic, so pixel counts are areas.
     """
     nan = {k: float("nan") for k in INSOLE_FEATURES}
-    imprint = np.nan_to_num(wear, nan=0.0) > IMPRINT_THRESHOLD
+    valid = np.isfinite(wear)
+    if valid.sum() < 50:
+        return nan
+    levels = np.clip(wear[valid] * 255, 0, 255).astype(np.uint8).reshape(-1, 1)
+    otsu, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = float(np.clip(otsu / 255.0, *IMPRINT_THRESHOLD_RANGE))
+    imprint = np.nan_to_num(wear, nan=0.0) > threshold
     width = imprint.sum(axis=1).astype(np.float64)  # per canonical row
     u_row = np.nanmax(np.where(frame.mask, frame.u, np.nan), axis=1)
     has = np.isfinite(u_row)
@@ -234,12 +241,14 @@ def insole_indices(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
 
 
 def quality_features(
-    canonical: np.ndarray, frame: FootFrame, *, length_original_px: float
+    canonical: np.ndarray, frame: FootFrame, *, view: View, length_original_px: float
 ) -> dict[str, float]:
     """Photo quality of one object: sharpness, exposure, size and contrast.
 
     Sharpness compares the finest detail (a Laplacian) with coarser detail, so it does not
     depend on how much texture the sole has; a defocused photo loses the fine part first.
+    Exposure is the share of pixels not clipped to black or white; a contact print is
+    black ink on white paper by design, so there it asks only that both are present.
     """
     gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
     inner = inner_mask(frame.mask)
@@ -249,8 +258,12 @@ def quality_features(
     coarse = np.abs(gray - cv2.GaussianBlur(gray, (0, 0), 2.0))[inner].mean()
     sharpness = float(np.clip(fine / max(coarse, 1e-3) / 2.0, 0.0, 1.0))
     g = gray[inner]
-    clipped = float(np.mean((g < 4) | (g > 251)))
-    exposure = float(np.clip(1.0 - 4.0 * clipped, 0.0, 1.0))
+    if view == "print":
+        ink = float(np.mean(g < 128))
+        exposure = float(np.clip(min(ink, 1.0 - ink) / 0.1, 0.0, 1.0))
+    else:
+        clipped = float(np.mean((g < 4) | (g > 251)))
+        exposure = float(np.clip(1.0 - 4.0 * clipped, 0.0, 1.0))
     return {
         "quality_sharpness": sharpness,
         "quality_exposure": exposure,
@@ -285,7 +298,9 @@ def wear_metrics(
         metrics.update(insole_indices(wear, frame))
     else:
         metrics.update({k: float("nan") for k in INSOLE_FEATURES})
-    metrics.update(quality_features(canonical, frame, length_original_px=length_original_px))
+    metrics.update(
+        quality_features(canonical, frame, view=view, length_original_px=length_original_px)
+    )
     return wear, metrics
 
 

@@ -110,6 +110,32 @@ class FootFrame:
             + (1 - self.medial_confidence) * (1 - self.toe_confidence)
         )
 
+    def with_side(self, side: str, view: View) -> FootFrame:
+        """This frame, mirrored if needed so that it reads as ``side`` in ``view``.
+
+        A side given by the caller wins over the outline: it decides which edge is
+        medial, and so the sign of every medial-lateral measure.
+        """
+        if self.side(view) == side:
+            return self
+        flip = np.array([[-1.0, 0.0, CANONICAL_WIDTH - 1.0], [0.0, 1.0, 0.0]])
+        to_canonical = flip @ np.vstack([self.to_canonical, [0.0, 0.0, 1.0]])
+        mask = self.mask[:, ::-1].copy()
+        medial_edge, lateral_edge = _edges(mask)
+        u, v = _frame_coordinates(mask, medial_edge, lateral_edge)
+        return FootFrame(
+            to_canonical=to_canonical,
+            mirrored=not self.mirrored,
+            mask=mask,
+            u=u,
+            v=v,
+            medial_edge=medial_edge,
+            lateral_edge=lateral_edge,
+            length_px=self.length_px,
+            medial_confidence=self.medial_confidence,
+            toe_confidence=self.toe_confidence,
+        )
+
     def canonical_image(
         self, image: np.ndarray, *, interpolation: int = cv2.INTER_LINEAR
     ) -> np.ndarray:
@@ -127,47 +153,6 @@ class PixelModel(Protocol):
     """What segmentation needs of a pixel classifier: scikit-learn's predict_proba."""
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class Segmenter:
-    """Two pixel classifiers in an auto-context cascade.
-
-    The first reads each pixel's colour, texture and context features; the second reads
-    the same plus the first's probabilities blurred at several scales, so it can fill in a
-    sole whose colour is close to the floor's from the evidence around it.
-    """
-
-    first: PixelModel
-    second: PixelModel
-
-    def probabilities(self, small: np.ndarray) -> np.ndarray:
-        """Sole probability per pixel, shape (r, c), float32, of a segmentation-scale image."""
-        features = pixel_features(small)
-        first = self.first.predict_proba(features)[:, 1].reshape(small.shape[:2])
-        second = self.second.predict_proba(context_features(features, first))[:, 1]
-        return second.reshape(small.shape[:2]).astype(np.float32)
-
-
-CONTEXT_SIGMAS = (2.0, 5.0, 10.0)
-
-
-def context_features(features: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """The second stage's input: pixel features plus the first stage's blurred output.
-
-    Parameters
-    ----------
-    features : ndarray, shape (r * c, len(PIXEL_FEATURES))
-    first : ndarray, shape (r, c)
-        The first stage's probabilities.
-
-    Returns
-    -------
-    ndarray, shape (r * c, len(PIXEL_FEATURES) + 1 + len(CONTEXT_SIGMAS)), float32
-    """
-    first = first.astype(np.float32)
-    blurred = [cv2.GaussianBlur(first, (0, 0), s).ravel() for s in CONTEXT_SIGMAS]
-    return np.column_stack([features, first.ravel(), *blurred]).astype(np.float32)
 
 
 def segment_small(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -308,15 +293,15 @@ def _min_distance(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(sq.min(axis=1), 0.0)).reshape(lab.shape[:2]).astype(np.float32)
 
 
-def segment(image: np.ndarray, segmenter: Segmenter) -> tuple[np.ndarray, float]:
+def segment(image: np.ndarray, pixel_model: PixelModel) -> tuple[np.ndarray, float]:
     """Mask of the sole and insole pixels of a photo.
 
     Parameters
     ----------
     image : ndarray, shape (rows, cols, 3), uint8 BGR
         The working image.
-    segmenter : Segmenter
-        The fitted pixel classifiers.
+    pixel_model : PixelModel
+        The fitted pixel classifier (class 1 = sole or insole).
 
     Returns
     -------
@@ -326,7 +311,8 @@ def segment(image: np.ndarray, segmenter: Segmenter) -> tuple[np.ndarray, float]
         Segmentation pixels per working pixel.
     """
     small, scale = segment_small(image)
-    proba = cv2.GaussianBlur(segmenter.probabilities(small), (0, 0), 1.0)
+    proba = pixel_model.predict_proba(pixel_features(small))[:, 1].reshape(small.shape[:2])
+    proba = cv2.GaussianBlur(proba.astype(np.float32), (0, 0), 1.0)
     mask = (proba > 0.5).astype(np.uint8) * 255
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(5))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(3))
@@ -355,7 +341,7 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
 
 def find_candidates(
     image: np.ndarray,
-    segmenter: Segmenter,
+    pixel_model: PixelModel,
     *,
     min_area_fraction: float = 0.01,
     max_candidates: int = 6,
@@ -372,7 +358,7 @@ def find_candidates(
     list of Candidate
         Largest first, at most ``max_candidates``.
     """
-    mask, scale = segment(image, segmenter)
+    mask, scale = segment(image, pixel_model)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     min_area = min_area_fraction * mask.size
     pieces: list[np.ndarray] = []
@@ -409,35 +395,67 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     """Split a blob of two soles that touch or overlap a little into two pieces.
 
     A single sole is about 2.2 to 3.2 times as long as it is wide; a pair side by side is
-    squarer, a pair toe to heel longer. Such a blob is eroded until it falls into two large
-    parts, and every pixel then goes to the part it is nearest to.
+    squarer, a pair toe to heel longer. Such a blob is cut along the line joining the two
+    deepest notches of its outline (where the soles meet at heel and toe); failing that,
+    eroded until it falls into two large parts, each pixel going to the nearer part.
     """
     (_, _), (w, h), _ = cv2.minAreaRect(cv2.findNonZero(component))
     elongation = max(w, h) / max(min(w, h), 1.0)
     if 1.9 <= elongation <= 3.8:
         return [component]
+    for parts in (_cut_at_notches(component), _split_by_erosion(component)):
+        if len(parts) == 2 and all(p.sum() >= max(min_area, 0.2 * component.sum()) for p in parts):
+            return parts
+    return [component]
+
+
+def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
+    contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(contours, key=cv2.contourArea)
+    hull = cv2.convexHull(contour, returnPoints=False)
+    defects = cv2.convexityDefects(contour, hull)
+    if defects is None or len(defects) < 2:
+        return []
+    size = float(np.sqrt(cv2.contourArea(contour)))
+    deep = sorted(
+        (d for d in defects.reshape(-1, 4) if d[3] / 256.0 > 0.06 * size), key=lambda d: -d[3]
+    )
+    for i, first in enumerate(deep):
+        for second in deep[i + 1 :]:
+            a, b = contour[first[2], 0], contour[second[2], 0]
+            cut = component.copy()
+            cv2.line(cut, tuple(int(c) for c in a), tuple(int(c) for c in b), 0, 2)
+            n, labels, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=4)
+            if n - 1 < 2:
+                continue
+            largest = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:2] + 1
+            # Two soles: the cut must leave two pieces of comparable size.
+            if stats[largest[1], cv2.CC_STAT_AREA] < 0.3 * component.sum():
+                continue
+            return [(labels == i).astype(np.uint8) for i in largest]
+    return []
+
+
+def _split_by_erosion(component: np.ndarray) -> list[np.ndarray]:
     area = float(component.sum())
     for radius in (2, 3, 5, 7, 9, 12, 15, 19, 24):
         eroded = cv2.erode(component, _disk(2 * radius + 1))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(eroded, connectivity=8)
         big = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] > 0.12 * area]
-        if len(big) >= 2:
-            markers = np.zeros(component.shape, dtype=np.uint8)
-            for j, i in enumerate(sorted(big, key=lambda i: -stats[i, cv2.CC_STAT_AREA])[:2]):
-                markers[labels == i] = j + 1
-            # Nearest marker for every pixel: a distance transform that carries labels.
-            _, nearest = cv2.distanceTransformWithLabels(
-                (markers == 0).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
-            )
-            owner = np.zeros_like(markers)
-            for j in (1, 2):
-                ids = np.unique(nearest[markers == j])
-                owner[np.isin(nearest, ids)] = j
-            parts = [((owner == j) & (component > 0)).astype(np.uint8) for j in (1, 2)]
-            if all(p.sum() >= min_area for p in parts):
-                return parts
-            break
-    return [component]
+        if len(big) < 2:
+            continue
+        markers = np.zeros(component.shape, dtype=np.uint8)
+        for j, i in enumerate(sorted(big, key=lambda i: -stats[i, cv2.CC_STAT_AREA])[:2]):
+            markers[labels == i] = j + 1
+        # Nearest marker for every pixel: a distance transform that carries labels.
+        _, nearest = cv2.distanceTransformWithLabels(
+            (markers == 0).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+        )
+        owner = np.zeros_like(markers)
+        for j in (1, 2):
+            owner[np.isin(nearest, np.unique(nearest[markers == j]))] = j
+        return [((owner == j) & (component > 0)).astype(np.uint8) for j in (1, 2)]
+    return []
 
 
 def fit_frame(candidate: Candidate) -> FootFrame:

@@ -45,7 +45,7 @@ from model.features import (
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
-from model.locate import Segmenter
+from model.locate import PixelModel
 
 # A located object is the labeled foot when its centre lies this close to the labeled
 # centre, in foot lengths.
@@ -117,7 +117,7 @@ class PhotoFeatures:
     error: str | None = None
 
 
-def extract_photo(photo: LabeledPhoto, segmenter: Segmenter) -> PhotoFeatures:
+def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures:
     """Locate objects in a labeled photo and measure them (the serving feature path)."""
     from model.analyze import locate_objects
     from model.imaging import decode
@@ -127,7 +127,7 @@ def extract_photo(photo: LabeledPhoto, segmenter: Segmenter) -> PhotoFeatures:
     except SolescanError as exc:
         return PhotoFeatures(error=exc.code)
     out = PhotoFeatures()
-    for obj in locate_objects(decoded, segmenter):
+    for obj in locate_objects(decoded, pixel_model):
         cx, cy = obj.centroid
         record: dict[str, Any] = {
             "center": [cx / decoded.scale, cy / decoded.scale],
@@ -135,6 +135,11 @@ def extract_photo(photo: LabeledPhoto, segmenter: Segmenter) -> PhotoFeatures:
             "side_detected": obj.frame.side(photo.view) if not photo.negative else None,
         }
         if not photo.negative:
+            # Measure each labeled foot the way round its label says: a side the
+            # outline got wrong would otherwise teach the model mirrored wear.
+            foot = _nearest_foot(photo, record["center"])
+            if foot is not None:
+                obj = obj.facing(foot.side, photo.view)  # type: ignore[arg-type]
             _, metrics = wear_metrics(
                 obj.canonical,
                 obj.frame,
@@ -146,51 +151,56 @@ def extract_photo(photo: LabeledPhoto, segmenter: Segmenter) -> PhotoFeatures:
     return out
 
 
-def _cache_key(photo: LabeledPhoto, segmenter_key: str) -> str:
+def _nearest_foot(photo: LabeledPhoto, center: Sequence[float]) -> LabeledFoot | None:
+    index = _match(photo, center, set())
+    return None if index is None else photo.feet[index]
+
+
+def _cache_key(photo: LabeledPhoto, pixel_key: str) -> str:
     digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()
     # Features depend on the photo, the feature code and the segmenter that found the
     # objects; the key names all three.
-    return f"{digest}-v{FEATURE_VERSION}-{segmenter_key[:12]}-{photo.view}"
+    return f"{digest}-v{FEATURE_VERSION}-{pixel_key[:12]}-{photo.view}"
 
 
-def segmenter_digest(segmenter: Segmenter) -> str:
-    """A content digest of a fitted segmenter (the skops serialisation of both stages)."""
+def model_digest(model: Any) -> str:
+    """A content digest of a fitted model (its skops serialisation)."""
     import skops.io as sio
 
-    return hashlib.sha256(sio.dumps((segmenter.first, segmenter.second))).hexdigest()
+    return hashlib.sha256(sio.dumps(model)).hexdigest()
 
 
-_WORKER_SEGMENTER: dict[str, Any] = {}
+_WORKER_PIXEL_MODEL: dict[str, Any] = {}
 
 
 def _extract_cached(args: tuple[LabeledPhoto, Path | None, str]) -> PhotoFeatures:
-    photo, cache_dir, segmenter_key = args
-    segmenter = _WORKER_SEGMENTER["model"]
+    photo, cache_dir, pixel_key = args
+    pixel_model = _WORKER_PIXEL_MODEL["model"]
     if cache_dir is None:
-        return extract_photo(photo, segmenter)
-    path = cache_dir / f"{_cache_key(photo, segmenter_key)}.json"
+        return extract_photo(photo, pixel_model)
+    path = cache_dir / f"{_cache_key(photo, pixel_key)}.json"
     if path.exists():
         data = json.loads(path.read_text())
         return PhotoFeatures(objects=data["objects"], error=data["error"])
-    result = extract_photo(photo, segmenter)
+    result = extract_photo(photo, pixel_model)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"objects": result.objects, "error": result.error}))
     tmp.replace(path)
     return result
 
 
-def _init_worker(segmenter: Any = None) -> None:
+def _init_worker(pixel_model: Any = None) -> None:
     # One process per core already uses every core; threads inside would oversubscribe.
     import cv2
 
     cv2.setNumThreads(1)
-    if segmenter is not None:
-        _WORKER_SEGMENTER["model"] = segmenter
+    if pixel_model is not None:
+        _WORKER_PIXEL_MODEL["model"] = pixel_model
 
 
 def extract_all(
     photos: Sequence[LabeledPhoto],
-    segmenter: Any,
+    pixel_model: Any,
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
@@ -200,16 +210,18 @@ def extract_all(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
-    jobs = [(p, cache_dir, segmenter_digest(segmenter)) for p in photos]
+    jobs = [(p, cache_dir, model_digest(pixel_model)) for p in photos]
     bar = tqdm(total=len(jobs), desc="features", unit="photo", disable=not progress)
     results: list[PhotoFeatures] = []
     if workers == 1:
-        _WORKER_SEGMENTER["model"] = segmenter
+        _WORKER_PIXEL_MODEL["model"] = pixel_model
         for job in jobs:
             results.append(_extract_cached(job))
             bar.update()
     else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(segmenter,)) as pool:
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(pixel_model,)
+        ) as pool:
             for res in pool.map(_extract_cached, jobs, chunksize=4):
                 results.append(res)
                 bar.update()
@@ -250,52 +262,37 @@ def _balanced(rng: np.random.Generator, target: np.ndarray, per_class: int) -> n
     return np.concatenate(take)
 
 
-def fit_segmenter(
+def fit_pixel_model(
     *,
     seed: int,
     photos: int,
     per_photo: int = 1500,
     workers: int | None = None,
     progress: bool = True,
-) -> Segmenter:
-    """Train the two-stage segmenter on freshly rendered synthetic photos.
+) -> Any:
+    """Train the segmenter on pixels of ``photos`` freshly rendered synthetic photos.
 
     Masks come from the renderer, so the segmenter always learns from synthetic photos,
-    also when the rest of the model is retrained on clinic photos. The first stage learns
-    from one half of the photos and the second from the other, so the second sees the
-    first's output as it will be on photos it never saw.
+    also when the rest of the model is retrained on clinic photos.
     """
     from model.classifier import build_pixel_model
-    from model.locate import context_features
 
     seeds = np.random.SeedSequence([seed, 0x51E]).generate_state(photos).tolist()
     workers = workers or os.cpu_count() or 1
     rng = np.random.default_rng(seed)
+    xs, ys = [], []
     with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
-        rendered = list(
-            tqdm(
-                pool.map(_pixel_photo, [int(s) for s in seeds], chunksize=2),
-                total=len(seeds),
-                desc="segmenter",
-                unit="photo",
-                disable=not progress,
-            )
-        )
-    half = len(rendered) // 2
-    xs, ys = [], []
-    for features, target, _ in rendered[:half]:
-        idx = _balanced(rng, target, per_photo)
-        xs.append(features[idx])
-        ys.append(target[idx])
-    first = build_pixel_model(seed=seed).fit(np.concatenate(xs), np.concatenate(ys))
-    xs, ys = [], []
-    for features, target, shape in rendered[half:]:
-        proba = first.predict_proba(features)[:, 1].reshape(shape)
-        idx = _balanced(rng, target, per_photo)
-        xs.append(context_features(features, proba)[idx])
-        ys.append(target[idx])
-    second = build_pixel_model(seed=seed + 1).fit(np.concatenate(xs), np.concatenate(ys))
-    return Segmenter(first=first, second=second)
+        for features, target, _ in tqdm(
+            pool.map(_pixel_photo, [int(s) for s in seeds], chunksize=2),
+            total=len(seeds),
+            desc="segmenter",
+            unit="photo",
+            disable=not progress,
+        ):
+            idx = _balanced(rng, target, per_photo)
+            xs.append(features[idx])
+            ys.append(target[idx])
+    return build_pixel_model(seed=seed).fit(np.concatenate(xs), np.concatenate(ys))
 
 
 @dataclass
@@ -418,7 +415,7 @@ def cross_validate(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> di
 
 def fit_bundle(
     table: TrainingTable,
-    segmenter: Any,
+    pixel_model: Any,
     *,
     seed: int = 0,
     pixel_training: dict[str, Any] | None = None,
@@ -444,7 +441,7 @@ def fit_bundle(
         "feature_version": FEATURE_VERSION,
         "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
         "models": {
-            "pixels": "MLPClassifier (48, 24), two-stage auto-context, on per-pixel colour, texture and context",
+            "pixels": "MLPClassifier (48, 24) on per-pixel colour, texture and context",
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
             "view": "HistGradientBoostingClassifier (outsole / insole / print)",
             "pronation": "HistGradientBoostingClassifier calibrated with "
@@ -463,8 +460,7 @@ def fit_bundle(
         "a weaker signal than an insole arch index.",
     }
     return ModelBundle(
-        pixels=segmenter.first,
-        pixels_context=segmenter.second,
+        pixels=pixel_model,
         sole=sole,
         view=view,
         pronation=pronation,
@@ -502,18 +498,18 @@ def train(
     clinic photos does: they carry no masks to learn it from.
     """
     if segmenter_photos > 0:
-        segmenter = fit_segmenter(
+        pixel_model = fit_pixel_model(
             seed=seed, photos=segmenter_photos, workers=workers, progress=progress
         )
         pixel_training = {"rendered_photos": segmenter_photos, "seed": seed}
     elif base is not None:
-        segmenter = base.segmenter
+        pixel_model = base.pixels
         pixel_training = {"reused_from": base.version}
     else:
         raise ValueError("Either render photos for the segmenter or give a base model.")
     photos = read_manifests(manifests)
     features = extract_all(
-        photos, segmenter, cache_dir=cache_dir, workers=workers, progress=progress
+        photos, pixel_model, cache_dir=cache_dir, workers=workers, progress=progress
     )
     table = build_table(photos, features)
     if len(set(table.pronation_y)) < 2:
@@ -521,7 +517,7 @@ def train(
     metrics = cross_validate(table, seed=seed)
     return fit_bundle(
         table,
-        segmenter,
+        pixel_model,
         seed=seed,
         version=version,
         corpus=corpus_info(manifests),

@@ -3,10 +3,11 @@
 - Outsole: wear is the loss of tread relief. The tread's local contrast is compared with
   the sole's own well-kept tread (a high percentile of its contrast), so the measure does
   not depend on the rubber's colour or the photo's exposure.
-- Print (a contact print or scan): worn rubber is flat and prints as solid ink, where
-  fresh tread prints as a pattern. Wear is local ink coverage times the loss of pattern.
-- Insole: the foot's imprint is darker than the unpressed foam; wear is that darkening,
-  relative to the insole's own lightest part.
+- Print (a contact print or scan): fresh tread prints as a pattern; worn rubber is flat
+  and prints as an even patch (solid ink on an ink print, blank on a scanner print). Wear
+  is the loss of the pattern, as on an outsole.
+- Insole: the foot's imprint is darker than the unpressed foam (on dark foam, a lighter
+  sheen); wear is that change, relative to the insole's own range.
 
 All maps are float32 in [0, 1], NaN outside the object.
 """
@@ -24,6 +25,8 @@ DETAIL_SIGMA = 3.0
 ENERGY_SIGMA = 6.0
 # The outline's own contrast with the background is not tread: stay this far inside.
 EDGE_MARGIN_PX = 6
+# Insole foam darker than this (luminance, 0-255) shows the imprint as a lighter sheen.
+DARK_FOAM = 64.0
 
 
 def inner_mask(mask: np.ndarray, *, margin: int = EDGE_MARGIN_PX) -> np.ndarray:
@@ -63,25 +66,22 @@ def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarr
     else:
         energy = relief_energy(gray)
         reference = max(float(np.percentile(energy[inner], 85)), 1.0)
-        relief_loss = np.clip(1.0 - energy / reference, 0.0, 1.0)
-        if view == "print":
-            paper = max(float(np.percentile(gray, 97)), 1.0)
-            ink = np.clip(1.0 - cv2.GaussianBlur(gray, (0, 0), ENERGY_SIGMA) / paper, 0.0, 1.0)
-            wear = np.clip(ink * relief_loss * 1.6, 0.0, 1.0)
-        else:
-            wear = relief_loss
+        wear = np.clip(1.0 - energy / reference, 0.0, 1.0)
     out = wear.astype(np.float32)
     out[~inner] = np.nan
     return out
 
 
 def _imprint_darkness(gray: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    # Perforations and fabric weave are small and dark; a median filter drops them
-    # before the imprint's broad darkening is measured.
+    # Perforations and fabric weave are small; a median filter drops them before the
+    # imprint's broad change of shade is measured.
     g8 = np.clip(gray, 0, 255).astype(np.uint8)
     smooth = cv2.GaussianBlur(cv2.medianBlur(g8, 7).astype(np.float32), (0, 0), 2.0)
     values = smooth[inner]
+    if float(np.median(values)) < DARK_FOAM:
+        # Dark foam: the foot leaves a lighter sheen, not a darker mark.
+        smooth, values = 255.0 - smooth, 255.0 - values
     foam = float(np.percentile(values, 95))
-    darkest = float(np.percentile(values, 2))
-    span = max(foam - darkest, 12.0)
+    deepest = float(np.percentile(values, 2))
+    span = max(foam - deepest, 12.0)
     return np.clip((foam - smooth) / span, 0.0, 1.0)

@@ -7,7 +7,6 @@ own. Heavy imports happen inside the handlers so ``solescan --help`` stays insta
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,18 +52,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from service.admin import serve
 
-    workers = args.workers or os.cpu_count() or 1
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=workers,
-        log_config=None,
-    )
-    return 0
+    return serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def _cmd_keys_create(args: argparse.Namespace) -> int:
+    from service.admin import keys_create
+
+    return keys_create(args.clinic)
+
+
+def _cmd_keys_list(args: argparse.Namespace) -> int:
+    from service.admin import keys_list
+
+    return keys_list()
+
+
+def _cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from service.admin import keys_revoke
+
+    return keys_revoke(args.key)
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from service.admin import purge
+
+    return purge()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,10 +137,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=_cmd_train)
 
     serve = sub.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host",
+        default=None,
+        help="listen address (default: SOLESCAN_HOST or 127.0.0.1); any "
+        "non-loopback address needs API keys",
+    )
+    serve.add_argument("--port", type=int, default=None, help="default: SOLESCAN_PORT or 8000")
     serve.add_argument("--workers", type=int, default=None, help="default: one per core")
     serve.set_defaults(handler=_cmd_serve)
+
+    keys = sub.add_parser("keys", help="manage the clinics' API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_create = keys_sub.add_parser("create", help="make a key for a clinic (printed once)")
+    keys_create.add_argument("--clinic", required=True, help="the clinic's name")
+    keys_create.set_defaults(handler=_cmd_keys_create)
+    keys_list = keys_sub.add_parser("list", help="list keys (prefix, clinic, dates)")
+    keys_list.set_defaults(handler=_cmd_keys_list)
+    keys_revoke = keys_sub.add_parser("revoke", help="revoke a key")
+    keys_revoke.add_argument("key", metavar="PREFIX_OR_ID", help="as shown by `keys list`")
+    keys_revoke.set_defaults(handler=_cmd_keys_revoke)
+
+    purge = sub.add_parser("purge", help="erase kept photos past the retention period")
+    purge.set_defaults(handler=_cmd_purge)
 
     return parser
 

@@ -23,3 +23,19 @@ def real_scans() -> list[dict[str, str]]:
     for row in rows:
         row["path"] = str(REAL_SCANS / row["file"])
     return rows
+
+
+@pytest.fixture(scope="session")
+def bundle():  # type: ignore[no-untyped-def]
+    """The shipped model (the artifact in model/artifacts/)."""
+    from model.classifier import load_bundle
+
+    return load_bundle()
+
+
+@pytest.fixture(scope="session")
+def analyzer(bundle):  # type: ignore[no-untyped-def]
+    """An analyser over the shipped model."""
+    from model.analyze import Analyzer
+
+    return Analyzer(bundle)

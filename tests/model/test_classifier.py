@@ -1,0 +1,99 @@
+"""Saving and loading the model artifact: versions, corruption, foreign content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from model.classifier import (
+    ARTIFACT_FILE,
+    CARD_FILE,
+    CURRENT_FILE,
+    ModelBundle,
+    load_bundle,
+    save_bundle,
+)
+from model.errors import ModelArtifactError
+
+
+def _tiny_bundle(version: str = "test-1") -> ModelBundle:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    y = np.array(["neutral", "overpronation", "underpronation"] * 20)
+
+    def fitted(labels: np.ndarray) -> Pipeline:
+        return Pipeline([("lr", LogisticRegression(max_iter=200))]).fit(x, labels)
+
+    binary = fitted(np.array([0, 1] * 30))
+    card = {"version": version, "versions": {"scikit-learn": sklearn.__version__}}
+    return ModelBundle(
+        pixels=binary,
+        pixels_context=binary,
+        sole=binary,
+        view=fitted(y),
+        pronation=fitted(y),
+        card=card,
+    )
+
+
+def test_round_trip_keeps_predictions(tmp_path: Path) -> None:
+    bundle = _tiny_bundle()
+    save_bundle(bundle, tmp_path / "m")
+    loaded = load_bundle(tmp_path / "m")
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    assert np.allclose(loaded.pronation.predict_proba(x), bundle.pronation.predict_proba(x))
+    assert loaded.version == "test-1"
+
+
+def test_store_of_versions_loads_current_or_named(tmp_path: Path) -> None:
+    save_bundle(_tiny_bundle("v1"), tmp_path / "v1")
+    save_bundle(_tiny_bundle("v2"), tmp_path / "v2")
+    (tmp_path / CURRENT_FILE).write_text("v2\n")
+    assert load_bundle(tmp_path).version == "v2"
+    assert load_bundle(tmp_path, version="v1").version == "v1"
+
+
+def test_missing_artifact_is_refused_with_advice(tmp_path: Path) -> None:
+    with pytest.raises(ModelArtifactError, match="solescan train"):
+        load_bundle(tmp_path)
+
+
+def test_other_sklearn_version_is_refused(tmp_path: Path) -> None:
+    save_bundle(_tiny_bundle(), tmp_path)
+    card = json.loads((tmp_path / CARD_FILE).read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (tmp_path / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelArtifactError, match=r"scikit-learn 0\.24\.2"):
+        load_bundle(tmp_path)
+
+
+def test_corrupt_artifact_is_refused(tmp_path: Path) -> None:
+    save_bundle(_tiny_bundle(), tmp_path)
+    data = (tmp_path / ARTIFACT_FILE).read_bytes()
+    (tmp_path / ARTIFACT_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelArtifactError, match="corrupt"):
+        load_bundle(tmp_path)
+
+
+def test_unreadable_card_is_refused(tmp_path: Path) -> None:
+    save_bundle(_tiny_bundle(), tmp_path)
+    (tmp_path / CARD_FILE).write_text("{not json")
+    with pytest.raises(ModelArtifactError, match="unreadable"):
+        load_bundle(tmp_path)
+
+
+def test_foreign_types_are_refused(tmp_path: Path) -> None:
+    """A file holding objects of types solescan does not trust is never loaded."""
+    import skops.io as sio
+
+    save_bundle(_tiny_bundle(), tmp_path)
+    models = {"pixels": Path("x"), "pixels_context": 1, "sole": 1, "view": 1, "pronation": 1}
+    sio.dump(models, tmp_path / ARTIFACT_FILE)
+    with pytest.raises(ModelArtifactError):
+        load_bundle(tmp_path)
