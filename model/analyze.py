@@ -253,7 +253,7 @@ class Analyzer:
         rows = np.stack([object_vector(o.features) for o in soles])
         probs = self.bundle.view.predict_proba(rows).mean(axis=0)
         classes = list(self.bundle.view.classes_)
-        return classes[int(np.argmax(probs))]  # type: ignore[no-any-return]
+        return classes[int(np.argmax(probs))]
 
     def _classify_foot(
         self, photo: DecodedPhoto, obj: LocatedObject, *, view: View, side: SideChoice
@@ -267,7 +267,9 @@ class Analyzer:
         row = pronation_vector(metrics, view)[None, :]
         proba = self.bundle.pronation.predict_proba(row)[0]
         classes = list(self.bundle.pronation.classes_)
-        probabilities = {label: float(proba[classes.index(label)]) for label in LABELS}
+        probabilities: dict[str, float] = {
+            label: float(proba[classes.index(label)]) for label in LABELS
+        }
         best = max(probabilities, key=lambda k: probabilities[k])
         confidence = probabilities[best]
         reason = _undetermined_reason(metrics, confidence)
@@ -307,6 +309,19 @@ def _undetermined_reason(metrics: dict[str, float], confidence: float) -> str | 
     if confidence < CONFIDENCE_FLOOR:
         return "low_confidence"
     return None
+
+
+def use_one_thread() -> None:
+    """Run OpenCV, BLAS and OpenMP (the trees) on one thread in this process.
+
+    solescan gets its parallelism from processes, one per core (service workers, training
+    and evaluation pools). Threads inside each would oversubscribe the cores, and for one
+    photo at a time the thread start-up costs more than it saves.
+    """
+    from threadpoolctl import threadpool_limits
+
+    cv2.setNumThreads(1)
+    threadpool_limits(1)
 
 
 def load_analyzer(path: Path | None = None, *, version: str | None = None) -> Analyzer:

@@ -59,7 +59,7 @@ def _analyze_photo(
     feet_out: list[FootOutcome] = []
     try:
         given = view if view else "auto"
-        result = analyzer.analyze(data, view=given)  # type: ignore[arg-type]
+        result = analyzer.analyze(data, view=given)
     except SolescanError as exc:
         reason = exc.reason if isinstance(exc, NoSoleFound) else exc.code
         for foot in photo.feet:
@@ -124,9 +124,9 @@ def _cached_analyzer(model_path: Path | None) -> Any:
 
 
 def _init_worker() -> None:
-    import cv2
+    from model.analyze import use_one_thread
 
-    cv2.setNumThreads(1)
+    use_one_thread()
 
 
 def run(

@@ -26,7 +26,7 @@ MIN_CONTRAST = 0.15
 
 # The imprint's edge is a step in shade; Otsu's threshold finds it, kept within these
 # bounds (shares of the insole's full range) so a faint or a uniform insole stays sane.
-IMPRINT_THRESHOLD_RANGE = (0.15, 0.6)
+IMPRINT_THRESHOLD_RANGE = (0.2, 0.2)
 
 WEAR_FEATURES: tuple[str, ...] = (
     *(f"wear_{z}_{b}" for z in ZONES for b in BANDS),

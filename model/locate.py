@@ -279,7 +279,8 @@ def _kmeans(samples: np.ndarray, *, k: int, dominant_only: bool = False) -> np.n
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     # A fixed seed keeps segmentation deterministic: OpenCV's k-means++ draws at random.
     cv2.setRNGSeed(12345)
-    _, labels, centres = cv2.kmeans(samples, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    best_labels = np.zeros((samples.shape[0], 1), np.int32)
+    _, labels, centres = cv2.kmeans(samples, k, best_labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
     if dominant_only:
         counts = np.bincount(labels.ravel(), minlength=k)
         return centres[[int(np.argmax(counts))]]
@@ -314,9 +315,9 @@ def segment(image: np.ndarray, pixel_model: PixelModel) -> tuple[np.ndarray, flo
     proba = pixel_model.predict_proba(pixel_features(small))[:, 1].reshape(small.shape[:2])
     proba = cv2.GaussianBlur(proba.astype(np.float32), (0, 0), 1.0)
     mask = (proba > 0.5).astype(np.uint8) * 255
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(5))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(3))
-    return _fill_holes(mask), scale
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(5))
+    opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN, _disk(3))
+    return _fill_holes(np.asarray(opened, dtype=np.uint8)), scale
 
 
 def _disk(size: int) -> np.ndarray:

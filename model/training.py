@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from tqdm import tqdm
 
 from model.classifier import (
+    PRONATION_FAMILIES,
     ModelBundle,
     build_pronation_model,
     build_sole_model,
@@ -132,7 +133,9 @@ def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures
         record: dict[str, Any] = {
             "center": [cx / decoded.scale, cy / decoded.scale],
             "object": obj.features,
-            "side_detected": obj.frame.side(photo.view) if not photo.negative else None,
+            "side_detected": (
+                None if photo.negative else obj.frame.side(photo.view)  # type: ignore[arg-type]
+            ),
         }
         if not photo.negative:
             # Measure each labeled foot the way round its label says: a side the
@@ -191,9 +194,9 @@ def _extract_cached(args: tuple[LabeledPhoto, Path | None, str]) -> PhotoFeature
 
 def _init_worker(pixel_model: Any = None) -> None:
     # One process per core already uses every core; threads inside would oversubscribe.
-    import cv2
+    from model.analyze import use_one_thread
 
-    cv2.setNumThreads(1)
+    use_one_thread()
     if pixel_model is not None:
         _WORKER_PIXEL_MODEL["model"] = pixel_model
 
@@ -366,7 +369,9 @@ def _match(photo: LabeledPhoto, center: Sequence[float], used: set[int]) -> int 
     return best
 
 
-def cross_validate(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> dict[str, Any]:
+def cross_validate(
+    table: TrainingTable, *, seed: int = 0, folds: int = 5, family: str = "hgb"
+) -> dict[str, Any]:
     """Grouped, stratified cross-validated metrics of the pronation and view models."""
     y, groups = table.pronation_y, table.pronation_groups
     n_splits = min(folds, max(2, min(Counter(y).values()) if len(y) else 2))
@@ -374,7 +379,7 @@ def cross_validate(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> di
     pred = np.empty(len(y), dtype=object)
     proba = np.zeros((len(y), len(LABELS)))
     for train, test in splitter.split(table.pronation_x, y, groups):
-        model = build_pronation_model(seed=seed, n_samples=len(train))
+        model = build_pronation_model(seed=seed, n_samples=len(train), family=family)
         model.fit(table.pronation_x[train], y[train])
         classes = list(model.classes_)
         p = model.predict_proba(table.pronation_x[test])
@@ -422,12 +427,13 @@ def fit_bundle(
     version: str | None = None,
     corpus: dict[str, Any] | None = None,
     cv_metrics: dict[str, Any] | None = None,
+    family: str = "hgb",
 ) -> ModelBundle:
     """Fit the sole, view and pronation models on the whole table; write the model card."""
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
     soles = table.is_sole
     view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
-    pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y))
+    pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y), family=family)
     pronation.fit(table.pronation_x, table.pronation_y)
     version = version or dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M%S")
     import skops
@@ -444,9 +450,9 @@ def fit_bundle(
             "pixels": "MLPClassifier (48, 24) on per-pixel colour, texture and context",
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
             "view": "HistGradientBoostingClassifier (outsole / insole / print)",
-            "pronation": "HistGradientBoostingClassifier calibrated with "
-            "CalibratedClassifierCV (3-fold)",
+            "pronation": PRONATION_FAMILIES[family],
         },
+        "pronation_family": family,
         "versions": {
             "scikit-learn": sklearn.__version__,
             "numpy": np.__version__,
@@ -490,6 +496,7 @@ def train(
     version: str | None = None,
     segmenter_photos: int = 300,
     base: ModelBundle | None = None,
+    family: str = "hgb",
 ) -> ModelBundle:
     """The whole training run: segmenter, features, cross-validation, fit.
 
@@ -501,7 +508,7 @@ def train(
         pixel_model = fit_pixel_model(
             seed=seed, photos=segmenter_photos, workers=workers, progress=progress
         )
-        pixel_training = {"rendered_photos": segmenter_photos, "seed": seed}
+        pixel_training: dict[str, Any] = {"rendered_photos": segmenter_photos, "seed": seed}
     elif base is not None:
         pixel_model = base.pixels
         pixel_training = {"reused_from": base.version}
@@ -514,7 +521,7 @@ def train(
     table = build_table(photos, features)
     if len(set(table.pronation_y)) < 2:
         raise ValueError("The manifests hold fewer than two labeled classes; nothing to learn.")
-    metrics = cross_validate(table, seed=seed)
+    metrics = cross_validate(table, seed=seed, family=family)
     return fit_bundle(
         table,
         pixel_model,
@@ -523,6 +530,7 @@ def train(
         corpus=corpus_info(manifests),
         cv_metrics=metrics,
         pixel_training=pixel_training,
+        family=family,
     )
 
 
@@ -534,8 +542,21 @@ def train_command(
     cache_dir: Path | None,
     workers: int | None,
     promote: Path | None,
+    holdout: Sequence[Path] = (),
 ) -> int:
     """``solescan train``: train, write the artifact, optionally promote it."""
+    if promote is not None:
+        from model.promotion import promote_command
+
+        return promote_command(
+            manifests=manifests,
+            out=out,
+            store=promote,
+            holdout=holdout,
+            seed=seed,
+            cache_dir=cache_dir,
+            workers=workers,
+        )
     bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers)
     save_bundle(bundle, out)
     pron = bundle.card["metrics"]["pronation"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
@@ -48,7 +49,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         cache_dir=args.cache,
         workers=args.workers,
         promote=args.promote,
+        holdout=args.holdout or (),
     )
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from service.export import export_command
+
+    return export_command(out=args.out, clinic=args.clinic, since=args.since, until=args.until)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -134,7 +142,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="promote into DIR only if it beats the model there",
     )
+    train.add_argument(
+        "--holdout",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="MANIFEST",
+        help="held-out manifest for --promote (repeatable); default: hold out 20%% of the "
+        "photo groups of the training manifests",
+    )
     train.set_defaults(handler=_cmd_train)
+
+    export = sub.add_parser(
+        "export", help="write clinician-labelled kept photos as a training manifest"
+    )
+    export.add_argument("--out", type=Path, required=True, help="output directory")
+    export.add_argument("--clinic", default=None, help="only this clinic (default: all)")
+    export.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="only analyses made on or after this day (UTC)",
+    )
+    export.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="only analyses made on or before this day (UTC)",
+    )
+    export.set_defaults(handler=_cmd_export)
 
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument(
@@ -167,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``solescan`` console script."""
     args = build_parser().parse_args(argv)
+    from model.analyze import use_one_thread
+
+    use_one_thread()
     handler: Handler = args.handler
     return handler(args)
 

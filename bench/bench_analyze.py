@@ -1,0 +1,129 @@
+"""Speed and memory of ``analyze`` on 12 MP JPEG photos.
+
+Speed: each photo is analysed and, alternately in the same loop, decoded with
+``cv2.imdecode(..., cv2.IMREAD_REDUCED_COLOR_4)``; the figure is the median of the
+per-photo ratios, so machine noise hits both sides alike. Memory: a fresh process
+analyses 200 photos in a row and reports its peak resident memory.
+
+    .venv/bin/python bench/bench_analyze.py [--photos 8] [--repeats 5] [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def render_photos(n: int, out: Path) -> list[Path]:
+    from model.synth.render import render_photo
+
+    paths = []
+    views = ["outsole", "insole", "print", "outsole"]
+    for i in range(n):
+        photo = render_photo(7000 + i, view=views[i % len(views)], megapixels=12.0, fmt="jpeg")
+        path = out / f"photo{i}.jpg"
+        path.write_bytes(photo.data)
+        paths.append(path)
+    return paths
+
+
+def speed(paths: list[Path], repeats: int, model: Path | None) -> None:
+    from model.analyze import load_analyzer, use_one_thread
+    from model.errors import SolescanError
+
+    use_one_thread()  # as in a service worker: one process per core
+    analyzer = load_analyzer(model)
+    blobs = [p.read_bytes() for p in paths]
+    for data in blobs:  # warm caches and lazy imports
+        cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+        try:
+            analyzer.analyze(data)
+        except SolescanError:
+            pass
+    ratios, analyze_ms, decode_ms = [], [], []
+    for _ in range(repeats):
+        for data in blobs:
+            t0 = time.perf_counter()
+            cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+            t1 = time.perf_counter()
+            try:
+                analyzer.analyze(data)
+            except SolescanError:
+                pass
+            t2 = time.perf_counter()
+            decode_ms.append((t1 - t0) * 1000)
+            analyze_ms.append((t2 - t1) * 1000)
+            ratios.append((t2 - t1) / (t1 - t0))
+    print(f"12 MP JPEG, {len(blobs)} photos x {repeats}, one thread:")
+    print(f"  cv2.imdecode REDUCED_COLOR_4  median {statistics.median(decode_ms):7.1f} ms")
+    print(f"  analyze                       median {statistics.median(analyze_ms):7.1f} ms")
+    print(
+        f"  ratio analyze / reduced decode: median {statistics.median(ratios):.2f}, "
+        f"p90 {np.percentile(ratios, 90):.2f}"
+    )
+
+
+def memory_child(paths: list[str], count: int, model: str | None) -> None:
+    from model.analyze import load_analyzer, use_one_thread
+    from model.errors import SolescanError
+
+    use_one_thread()
+    analyzer = load_analyzer(Path(model) if model else None)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for i in range(count):
+        data = Path(paths[i % len(paths)]).read_bytes()
+        try:
+            analyzer.analyze(data).overlay_png()
+        except SolescanError:
+            pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"after_load_mb": base / 1024, "peak_mb": peak / 1024, "photos": count}))
+
+
+def memory(paths: list[Path], model: Path | None) -> None:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        json.dumps([str(p) for p in paths]),
+        "--model",
+        str(model or ""),
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    print(
+        f"memory: a process analysing {figures['photos']} 12 MP photos in a row (with "
+        f"overlays) peaks at {figures['peak_mb']:.0f} MB "
+        f"({figures['after_load_mb']:.0f} MB after loading the model)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--photos", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--model", type=str, default="")
+    parser.add_argument("--child", type=str, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    model = Path(args.model) if args.model else None
+    if args.child is not None:
+        memory_child(json.loads(args.child), 200, args.model or None)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = render_photos(args.photos, Path(tmp))
+        speed(paths, args.repeats, model)
+        memory(paths, model)
+
+
+if __name__ == "__main__":
+    main()
