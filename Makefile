@@ -36,9 +36,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The browser tests run in a pytest process of their own: Playwright's sync API keeps an
+# event loop running in the main thread, which the service tests' asyncio.run() cannot share.
 pytest: $(STAMP) services browser
 	SOLESCAN_TEST_POSTGRES_URL=$${SOLESCAN_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/pytest
+	  $(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
 
 test: lint typecheck pytest
 

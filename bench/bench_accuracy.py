@@ -18,11 +18,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from model.synth.corpus import CorpusConfig, render_corpus
 
 from model import evaluation
 from model.analyze import load_analyzer
 from model.errors import SolescanError
+from model.synth.corpus import CorpusConfig, render_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_SCANS = REPO.parent / "shared" / "real"

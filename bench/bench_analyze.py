@@ -11,6 +11,7 @@ analyses 200 photos in a row and reports its peak resident memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -46,20 +47,16 @@ def speed(paths: list[Path], repeats: int, model: Path | None) -> None:
     blobs = [p.read_bytes() for p in paths]
     for data in blobs:  # warm caches and lazy imports
         cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
-        try:
+        with contextlib.suppress(SolescanError):
             analyzer.analyze(data)
-        except SolescanError:
-            pass
     ratios, analyze_ms, decode_ms = [], [], []
     for _ in range(repeats):
         for data in blobs:
             t0 = time.perf_counter()
             cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
             t1 = time.perf_counter()
-            try:
+            with contextlib.suppress(SolescanError):
                 analyzer.analyze(data)
-            except SolescanError:
-                pass
             t2 = time.perf_counter()
             decode_ms.append((t1 - t0) * 1000)
             analyze_ms.append((t2 - t1) * 1000)
@@ -82,10 +79,8 @@ def memory_child(paths: list[str], count: int, model: str | None) -> None:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for i in range(count):
         data = Path(paths[i % len(paths)]).read_bytes()
-        try:
+        with contextlib.suppress(SolescanError):
             analyzer.analyze(data).overlay_png()
-        except SolescanError:
-            pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"after_load_mb": base / 1024, "peak_mb": peak / 1024, "photos": count}))
 

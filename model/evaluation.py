@@ -6,6 +6,7 @@ about the product's accuracy comes from the same code.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -151,7 +152,10 @@ def run(
             feet_out.extend(f)
             bar.update()
     else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+        # forkserver, not fork: a process that has trained a model (OpenMP in the
+        # gradient-boosted trees) hangs its forked children in their first predict.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, initializer=_init_worker, mp_context=context) as pool:
             for p, f in pool.map(_analyze_photo, jobs, chunksize=4):
                 photo_out.append(p)
                 feet_out.extend(f)
@@ -239,12 +243,18 @@ def foreign_sample_images() -> list[tuple[str, bytes]]:
             continue
         try:
             image = getattr(skimage.data, name)()
-        except Exception:  # the dataset needs a download, which is not possible here
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            # The dataset needs a download, which is not possible here; under pytest
+            # scikit-image signals that with a skip (a BaseException), not an error.
             continue
         if not isinstance(image, np.ndarray):
             continue
         if image.ndim == 3 and image.shape[2] not in (3, 4):
             continue  # a stack of images (lfw_subset), not a photo
+        if image.dtype == bool:
+            image = image.astype(np.uint8) * 255
         if image.dtype != np.uint8:
             span = max(float(np.ptp(image)), 1e-9)
             image = (255 * (image.astype(np.float64) - image.min()) / span).astype(np.uint8)

@@ -15,7 +15,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -207,7 +207,10 @@ def insole_indices(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
     threshold = float(np.clip(otsu / 255.0, *IMPRINT_THRESHOLD_RANGE))
     imprint = np.nan_to_num(wear, nan=0.0) > threshold
     width = imprint.sum(axis=1).astype(np.float64)  # per canonical row
-    u_row = np.nanmax(np.where(frame.mask, frame.u, np.nan), axis=1)
+    # The u of each canonical row (rows outside the object stay NaN).
+    occupied = frame.mask.any(axis=1)
+    u_row = np.full(frame.mask.shape[0], np.nan)
+    u_row[occupied] = np.nanmax(np.where(frame.mask, frame.u, np.nan)[occupied], axis=1)
     has = np.isfinite(u_row)
     if width.sum() < 50:
         return nan

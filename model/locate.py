@@ -30,6 +30,8 @@ SEGMENT_LONG_SIDE = 240
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
 PROFILE_BINS = 24
+# Weight of the toe-tip cue against the arch cue when deciding which side is medial.
+TIP_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,57 @@ def segment(image: np.ndarray, pixel_model: PixelModel) -> tuple[np.ndarray, flo
     return _fill_holes(np.asarray(opened, dtype=np.uint8)), scale
 
 
+def contrast_mask(small: np.ndarray) -> np.ndarray:
+    """Objects that stand out from the photo's border by colour or texture.
+
+    A second, model-free opinion beside the pixel classifier: it finds any object that
+    differs plainly from the floor, which the classifier can miss on a photo unlike its
+    training photos. A large region that differs from the border but cannot be a sole
+    (a sheet of paper on a floor, a scanner bed inside its ruler frame) is searched again
+    from the inside, with its own rim as the background.
+
+    Parameters
+    ----------
+    small : ndarray, shape (r, c, 3), uint8 BGR
+        The image at the segmentation scale.
+
+    Returns
+    -------
+    ndarray, shape (r, c), uint8 in {0, 255}
+    """
+    lab = cv2.blur(cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32), (3, 3))
+    texture = _local_std(lab[:, :, 0], 5)
+    border = _border_mask(lab.shape, width=max(2, round(0.03 * max(lab.shape[:2]))))
+    everything = np.ones(lab.shape[:2], dtype=bool)
+    mask = _stands_out(lab, texture, background=border, region=everything)
+    out = np.zeros_like(mask)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    for i in range(1, n):
+        region = labels == i
+        if stats[i, cv2.CC_STAT_AREA] > 0.45 * mask.size:
+            rim = region & ~cv2.erode(region.astype(np.uint8), _disk(7)).astype(bool)
+            out |= _stands_out(lab, texture, background=rim, region=region)
+        else:
+            out[region] = 255
+    return out
+
+
+def _stands_out(
+    lab: np.ndarray, texture: np.ndarray, *, background: np.ndarray, region: np.ndarray
+) -> np.ndarray:
+    """Pixels of ``region`` whose colour or texture differs from the ``background`` sample."""
+    dist = _min_distance(lab, _kmeans(lab[background], k=4))
+    tex_floor = max(float(np.percentile(texture[background], 90)), 2.0)
+    score = dist / max(float(np.percentile(dist[background], 95)), 6.0)
+    score += np.maximum(texture - tex_floor, 0.0) / tex_floor * 0.5
+    score = np.asarray(cv2.GaussianBlur(score, (0, 0), 1.2), dtype=np.float32)
+    raw = ((score > 1.6) & region).astype(np.uint8) * 255
+    closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, _disk(5))
+    mask = np.asarray(cv2.morphologyEx(closed, cv2.MORPH_OPEN, _disk(3)), dtype=np.uint8)
+    mask[~region] = 0
+    return _fill_holes(np.asarray(mask, dtype=np.uint8))
+
+
 def _disk(size: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
@@ -349,6 +402,10 @@ def find_candidates(
 ) -> list[Candidate]:
     """Objects in the photo large enough to be a sole, touching soles split apart.
 
+    Objects come from two opinions: the pixel classifier and the model-free contrast
+    mask. An object both find is kept once (the classifier's outline); what only one
+    finds is kept too, and the sole classifier decides later what is a sole.
+
     Parameters
     ----------
     image : ndarray, shape (rows, cols, 3), uint8 BGR
@@ -360,14 +417,18 @@ def find_candidates(
         Largest first, at most ``max_candidates``.
     """
     mask, scale = segment(image, pixel_model)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    small, _ = segment_small(image)
     min_area = min_area_fraction * mask.size
     pieces: list[np.ndarray] = []
-    for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_candidates] + 1:
-        if stats[i, cv2.CC_STAT_AREA] < min_area:
-            continue
-        component = (labels == i).astype(np.uint8)
-        pieces.extend(_split_touching(component, min_area=min_area))
+    for source in (mask, contrast_mask(small)):
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(source, connectivity=8)
+        for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_candidates] + 1:
+            if stats[i, cv2.CC_STAT_AREA] < min_area:
+                continue
+            component = (labels == i).astype(np.uint8)
+            for piece in _split_touching(component, min_area=min_area):
+                if not any(_iou(piece, kept) > 0.5 for kept in pieces):
+                    pieces.append(piece)
     candidates = []
     rows, cols = mask.shape
     for piece in pieces:
@@ -390,6 +451,11 @@ def find_candidates(
         )
     candidates.sort(key=lambda c: -c.mask_area)
     return candidates[:max_candidates]
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter = float(np.count_nonzero(a & b))
+    return inter / max(float(np.count_nonzero(a | b)), 1.0)
 
 
 def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarray]:
@@ -509,7 +575,9 @@ def fit_frame(candidate: Candidate) -> FootFrame:
     # heel to ball.
     dip_left = _edge_dip(medial_edge, left=True, top=top, bottom=bottom)
     dip_right = _edge_dip(lateral_edge, left=False, top=top, bottom=bottom)
-    medial_score = (dip_left - dip_right) / CANONICAL_LENGTH
+    # The longest toe sits medially of the ball's centre: a second, independent cue.
+    tip_shift = _tip_shift(mask, medial_edge, lateral_edge, top=top, bottom=bottom)
+    medial_score = (dip_left - dip_right + TIP_WEIGHT * tip_shift) / CANONICAL_LENGTH
     mx = my if medial_score >= 0 else -my
     medial_confidence = _sigmoid(abs(medial_score) / 0.012)
     to_canonical = affine(mx, my)
@@ -528,6 +596,20 @@ def fit_frame(candidate: Candidate) -> FootFrame:
         medial_confidence=medial_confidence,
         toe_confidence=toe_confidence,
     )
+
+
+def _tip_shift(
+    mask: np.ndarray, left_edge: np.ndarray, right_edge: np.ndarray, *, top: int, bottom: int
+) -> float:
+    """How far left of the ball's centre the toe tip lies, in canonical pixels."""
+    span = bottom - top
+    tip_rows = slice(top, top + max(2, int(0.06 * span)))
+    cols = np.nonzero(mask[tip_rows])[1]
+    ball_rows = slice(int(bottom - 0.8 * span), int(bottom - 0.55 * span))
+    centres = (left_edge[ball_rows] + right_edge[ball_rows]) / 2.0
+    if cols.size == 0 or not np.isfinite(centres).any():
+        return 0.0
+    return float(np.nanmean(centres) - cols.mean())
 
 
 def _sigmoid(x: float) -> float:

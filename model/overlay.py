@@ -33,7 +33,7 @@ def render_overlay(result: AnalysisResult) -> bytes:
     for foot in result.feet:
         _draw_grid(canvas, foot)
         _draw_outline_and_caption(canvas, foot)
-    ok, buf = cv2.imencode(".png", canvas, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    ok, buf = cv2.imencode(".png", canvas, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:  # pragma: no cover - encoding a valid uint8 image does not fail
         raise RuntimeError("PNG encoding failed")
     return bytes(buf)

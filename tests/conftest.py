@@ -27,9 +27,11 @@ def real_scans() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def bundle():  # type: ignore[no-untyped-def]
-    """The shipped model (the artifact in model/artifacts/)."""
+    """The shipped model (the artifact in model/artifacts/), run on one thread as served."""
+    from model.analyze import use_one_thread
     from model.classifier import load_bundle
 
+    use_one_thread()
     return load_bundle()
 
 

@@ -8,6 +8,7 @@ again alone from the seed in its manifest row.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -190,6 +191,17 @@ def render_corpus(
     all_rows = [row for rows in results for row in rows]
     manifest = out / "manifest.csv"
     write_manifest(manifest, all_rows)
+    # What made this corpus, for the model card of whatever is trained on it.
+    description = {
+        "generator": "solescan synth",
+        "seed": seed,
+        "photos": n,
+        "max_megapixels": config.max_megapixels,
+        "view_weights": config.view_weights,
+        "treads": list(config.treads),
+        "lightings": list(config.lightings),
+    }
+    (out / "corpus.json").write_text(json.dumps(description, indent=2) + "\n")
     return CorpusSummary(
         out_dir=out,
         manifest=manifest,

@@ -34,7 +34,6 @@ def _tiny_bundle(version: str = "test-1") -> ModelBundle:
     card = {"version": version, "versions": {"scikit-learn": sklearn.__version__}}
     return ModelBundle(
         pixels=binary,
-        pixels_context=binary,
         sole=binary,
         view=fitted(y),
         pronation=fitted(y),
@@ -93,7 +92,7 @@ def test_foreign_types_are_refused(tmp_path: Path) -> None:
     import skops.io as sio
 
     save_bundle(_tiny_bundle(), tmp_path)
-    models = {"pixels": Path("x"), "pixels_context": 1, "sole": 1, "view": 1, "pronation": 1}
+    models = {"pixels": Path("x"), "sole": 1, "view": 1, "pronation": 1}
     sio.dump(models, tmp_path / ARTIFACT_FILE)
     with pytest.raises(ModelArtifactError):
         load_bundle(tmp_path)

@@ -1,0 +1,363 @@
+"""Load benchmark of the HTTP service on loopback: throughput, latency, errors, memory.
+
+Measures, in one run on the same photos:
+
+1. the single-process rate in this process, on one thread as a worker has: of the
+   analysis the service runs per upload (``service.analysis.prepare_analysis``: the
+   analysis, its overlay PNG and the EXIF-free copy of the photo), and for reference of
+   the bare ``Analyzer.analyze``;
+2. ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite store,
+   one worker per core unless --workers), driven by --clients concurrent keep-alive
+   clients for --duration seconds.
+
+It prints throughput, p50/p95/p99 latency, errors, peak RSS per worker and the ratio of
+throughput to workers x the single-process rate of the same per-upload analysis (target:
+at least 0.8, with no errors); the ratio to the bare ``analyze`` rate is printed too.
+All traffic stays on the loopback interface; the run is bounded in time.
+
+    .venv/bin/python bench/bench_load.py --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+# The baseline runs single-threaded, like each server worker (set before numpy/OpenCV).
+for _name in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENCV_FOR_THREADS_NUM",
+):
+    os.environ.setdefault(_name, "1")
+
+import psutil  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def render_photos(count: int, megapixels: float) -> list[bytes]:
+    """Synthetic sole photos the model analyses without rejecting (deterministic)."""
+    from model.analyze import load_analyzer
+    from model.errors import SolescanError
+    from model.synth.render import render_photo
+
+    analyzer = load_analyzer()
+    photos: list[bytes] = []
+    for seed in range(500, 600):
+        view = ("outsole", "insole", "print")[seed % 3]
+        data = render_photo(seed, view=view, megapixels=megapixels, fmt="jpeg").data
+        try:
+            analyzer.analyze(data)
+        except SolescanError:
+            continue
+        photos.append(data)
+        if len(photos) == count:
+            break
+    return photos
+
+
+def single_process_rates(photos: list[bytes], seconds: float) -> tuple[float, float, float]:
+    """In this process, on one thread: bare analyses per second, upload analyses per
+    second, and CPU seconds per upload analysis (robust to other load on the machine)."""
+    from model.analyze import load_analyzer
+    from service.analysis import prepare_analysis
+
+    analyzer = load_analyzer()
+    for photo in photos:  # warm-up
+        prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+
+    def rate(job: object) -> tuple[float, float]:
+        done, started, cpu = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - started < seconds:
+            job(photos[done % len(photos)])  # type: ignore[operator]
+            done += 1
+        return done / (time.perf_counter() - started), (time.process_time() - cpu) / done
+
+    analyze_rate, _ = rate(lambda photo: analyzer.analyze(photo))
+    job_rate, job_cpu = rate(
+        lambda photo: prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+    )
+    return analyze_rate, job_rate, job_cpu
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def multipart_request(photo: bytes, port: int, index: int) -> bytes:
+    """A complete HTTP/1.1 upload request, built once so the client costs little CPU."""
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="subject_ref"\r\n\r\n'
+            f"bench-{index}\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
+            f'filename="{index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one response (status line, headers, Content-Length body): (status, whether
+    the server closes the connection after it)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length, close = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value.strip())
+        elif name == "connection":
+            close = value.strip().lower() == "close"
+    await reader.readexactly(length)
+    return status, close
+
+
+async def drive(
+    port: int, requests: list[bytes], clients: int, duration: float
+) -> tuple[list[float], int, int, float]:
+    """Run ``clients`` keep-alive connections for ``duration`` s: (latencies, ok, errors, s)."""
+    latencies: list[float] = []
+    ok = errors = 0
+    stop_at = time.perf_counter() + duration
+
+    async def client(number: int) -> None:
+        nonlocal ok, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sent = number
+        try:
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                writer.write(requests[sent % len(requests)])
+                await writer.drain()
+                try:
+                    status, close = await read_response(reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    errors += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    continue
+                if close:  # as an HTTP client library would: reconnect for the next one
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                latencies.append(time.perf_counter() - started)
+                if status == 201:
+                    ok += 1
+                else:
+                    errors += 1
+                sent += clients
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return latencies, ok, errors, time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+class MemoryWatch:
+    """Peak RSS and CPU time of every worker process of the server, sampled in a
+    background thread."""
+
+    def __init__(self, parent_pid: int) -> None:
+        self.parent = psutil.Process(parent_pid)
+        self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
+        self._cpu_start: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _workers(self) -> list[psutil.Process]:
+        workers = []
+        for child in self.parent.children(recursive=True):
+            try:
+                # uvicorn's workers are spawned processes (not the resource tracker).
+                if "spawn_main" in " ".join(child.cmdline()):
+                    workers.append(child)
+            except psutil.Error:
+                continue
+        # With one worker uvicorn serves in the parent itself.
+        return workers or [self.parent]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for process in self._workers():
+                try:
+                    rss = process.memory_info().rss
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                self.peak[process.pid] = max(self.peak.get(process.pid, 0), rss)
+                used = times.user + times.system
+                self._cpu_start.setdefault(process.pid, used)
+                self.cpu[process.pid] = used - self._cpu_start[process.pid]
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with status {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not become ready in time")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
+    parser.add_argument("--workers", type=int, default=None, help="default: one per core")
+    parser.add_argument("--clients", type=int, default=None, help="default: 4 per worker")
+    parser.add_argument("--megapixels", type=float, default=2.0, help="photo size")
+    parser.add_argument("--photos", type=int, default=6, help="distinct photos")
+    parser.add_argument("--baseline-seconds", type=float, default=8.0)
+    args = parser.parse_args()
+
+    from service.admin import available_cores
+
+    workers = args.workers or available_cores()
+    clients = args.clients or 4 * workers
+    photos = render_photos(args.photos, args.megapixels)
+    if not photos:
+        raise SystemExit("the model rejected every benchmark photo")
+    sizes = sorted(len(p) for p in photos)
+    print(
+        f"photos: {len(photos)} synthetic JPEGs of {args.megapixels} MP "
+        f"({sizes[0] // 1024}-{sizes[-1] // 1024} kB)"
+    )
+
+    analyze_rate, job_rate, job_cpu = single_process_rates(photos, args.baseline_seconds)
+    print(
+        f"single process, one thread: upload analysis (analyze + overlay + EXIF-free copy) "
+        f"{job_rate:.2f}/s; bare analyze {analyze_rate:.2f}/s"
+    )
+
+    data_dir = Path(tempfile.mkdtemp(prefix="solescan-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "SOLESCAN_DATA_DIR": str(data_dir),
+        "SOLESCAN_LOG_LEVEL": "WARNING",
+        "SOLESCAN_MAX_PENDING_ANALYSES": str(max(32, clients)),
+    }
+    env.pop("SOLESCAN_DATABASE_URL", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENCV_FOR_THREADS_NUM",
+    ):
+        env.pop(name, None)  # let `solescan serve` choose, as in production
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=data_dir,
+    )
+    try:
+        wait_ready(port, server)
+        requests = [multipart_request(photos[i % len(photos)], port, i) for i in range(64)]
+        # Warm every worker up (first analyses are slower), then measure.
+        asyncio.run(drive(port, requests, clients, min(5.0, args.duration / 4)))
+        with MemoryWatch(server.pid) as memory:
+            latencies, ok, errors, elapsed = asyncio.run(
+                drive(port, requests, clients, args.duration)
+            )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    throughput = ok / elapsed
+    ratio_analyze = throughput / (workers * analyze_rate)
+    ratio_job = throughput / (workers * job_rate)
+    print(f"server: {workers} workers, {clients} concurrent clients, {elapsed:.1f} s")
+    print(f"throughput: {throughput:.2f} uploads/s ({ok} analysed, {errors} errors)")
+    print(
+        "latency: p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms".format(
+            *(1000 * percentile(latencies, q) for q in (50, 95, 99))
+        )
+    )
+    for pid, rss in sorted(memory.peak.items()):
+        cpu = memory.cpu.get(pid, 0.0)
+        print(f"worker {pid}: peak RSS {rss / 2**20:.0f} MiB, {cpu:.1f} CPU s during the run")
+    print(f"throughput / (workers x single-process upload analysis rate) = {ratio_job:.2f}")
+    print(
+        f"throughput / (workers x bare Analyzer.analyze rate) = {ratio_analyze:.2f} "
+        "(the overlay and the EXIF-free copy are extra work per upload)"
+    )
+    server_cpu = sum(memory.cpu.values()) / max(ok, 1)
+    print(
+        f"CPU seconds per upload: {job_cpu:.3f} in process, {server_cpu:.3f} in the server "
+        f"(all workers): efficiency {job_cpu / server_cpu if server_cpu else 0:.2f} "
+        "(independent of other load on the machine)"
+    )
+    target_met = ratio_job >= 0.8 and errors == 0
+    verdict = "met" if target_met else "NOT met"
+    print(f"target (>= 0.8 x workers x single-process rate, no errors): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP routes: thin layers that validate, call the store or ``model.*`` and return models."""

@@ -1,0 +1,278 @@
+"""The retraining loop end to end, on a shift the base model never saw.
+
+A base model is trained on rendered photos without one tread family. Photos of that tread
+family are then analysed through the real HTTP app, a clinician confirms or corrects each
+foot, ``solescan export`` writes them as a manifest, a candidate is retrained on the base
+corpus plus the export (reusing the base model's segmenter, as for clinic photos), and
+both models are scored on fresh held-out photos of the shift. The retrained model must be
+measurably better there, win the promotion gate, and then be the one the service loads.
+``bench/bench_feedback_loop.py`` runs the same loop larger and prints the figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import mimetypes
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_limits
+
+from model.classifier import load_bundle, save_bundle
+from model.promotion import PROMOTION_MARGIN, PromotionDecision, compare, promote
+from model.synth.corpus import CorpusConfig, render_corpus
+from model.synth.render import MANIFEST_COLUMNS
+from model.synth.tread import TREAD_FAMILIES
+from model.training import MATCH_DISTANCE, train
+from service.app import create_app
+from service.export import EXPORT_COLUMNS, export_command
+from service.settings import Settings
+from service.store import Store
+
+HELD_OUT_TREAD = "circles"
+BASE_CONFIG = CorpusConfig(
+    view_weights={"outsole": 0.6, "insole": 0.2, "print": 0.2},
+    max_megapixels=0.8,
+    treads=tuple(t for t in TREAD_FAMILIES if t != HELD_OUT_TREAD),
+)
+SHIFT_CONFIG = CorpusConfig(
+    view_weights={"outsole": 0.75, "print": 0.25},
+    max_megapixels=0.8,
+    treads=(HELD_OUT_TREAD,),
+)
+N_BASE, N_CLINIC, N_HELD_OUT = 90, 60, 50
+WORKERS = 2
+CLINIC = "north"
+
+
+@dataclass
+class Loop:
+    root: Path
+    store: Path
+    settings: Settings
+    key: str
+    clinic_truth: dict[str, list[dict[str, str]]]
+    uploaded: int
+    labelled_photos: int
+    corrected_sides: int
+    export_dir: Path
+    candidate_dir: Path
+    held_out: Path
+    decision: PromotionDecision
+
+
+def _truth_by_file(manifest: Path) -> dict[str, list[dict[str, str]]]:
+    by_file: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with manifest.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_file[row["file"]].append(row)
+    return dict(by_file)
+
+
+def _clinician_labels(
+    found: list[dict[str, object]], truth: list[dict[str, str]]
+) -> tuple[list[dict[str, object]], int] | None:
+    """What a clinician would answer for each found foot: its true label (and side when
+    the detected one is wrong); None when a found object is no labeled foot."""
+    labels, corrected = [], 0
+    for index, foot in enumerate(found):
+        cx, cy = foot["center"]  # type: ignore[misc]
+        near = [
+            t
+            for t in truth
+            if t["label"] not in ("", "none")
+            and np.hypot(cx - float(t["center_x"]), cy - float(t["center_y"]))
+            < MATCH_DISTANCE * float(t["length_px"])
+        ]
+        if len(near) != 1:
+            return None
+        answer: dict[str, object] = {"index": index, "label": near[0]["label"]}
+        if foot["side"] != near[0]["side"]:
+            answer["side"] = near[0]["side"]
+            corrected += 1
+        labels.append(answer)
+    return labels, corrected
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """OpenCV and OpenMP on one thread while this module's process pools fork.
+
+    A forked worker hangs in OpenCV when its parent has a live OpenCV thread pool (left by
+    earlier analyses in the test process), and the small tables here fit as fast on one
+    thread as on several.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    with threadpool_limits(1, user_api="openmp"):
+        yield
+    cv2.setNumThreads(threads)
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Loop:
+    return run_loop(tmp_path_factory.mktemp("feedback-loop"))
+
+
+def run_loop(root: Path) -> Loop:
+    cache = root / "feature-cache"
+    base_corpus = render_corpus(
+        N_BASE, seed=301, out_dir=root / "base", config=BASE_CONFIG, workers=WORKERS, progress=False
+    )
+    base = train(
+        [base_corpus.manifest],
+        seed=0,
+        cache_dir=cache,
+        workers=WORKERS,
+        progress=False,
+        version="loop-base",
+        # The shipped segmenter finds soles of any tread; the shift is in what wear
+        # looks like, which the pronation model learns.
+        segmenter_photos=0,
+        base=load_bundle(),
+    )
+    store = root / "store"
+    promote(save_bundle(base, root / "base-model"), store)
+
+    database_url = f"sqlite:///{root / 'solescan.sqlite3'}"
+    settings = Settings(
+        data_dir=root / "data", database_url=database_url, model_path=store, host="127.0.0.1"
+    )
+    opened = Store.open(database_url)
+    key, _ = opened.create_key(CLINIC)
+    opened.close()
+    headers = {"Authorization": f"Bearer {key}"}
+
+    clinic_corpus = render_corpus(
+        N_CLINIC,
+        seed=302,
+        out_dir=root / "clinic-photos",
+        config=SHIFT_CONFIG,
+        workers=WORKERS,
+        progress=False,
+    )
+    truth = _truth_by_file(clinic_corpus.manifest)
+    uploaded = labelled = corrected = 0
+    with TestClient(create_app(settings)) as client:
+        for number, (name, rows) in enumerate(sorted(truth.items())):
+            path = clinic_corpus.out_dir / name
+            media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            response = client.post(
+                "/v1/analyses",
+                files={"image": (name, path.read_bytes(), media)},
+                # Two photos per patient: the export must keep them together.
+                data={"subject_ref": f"patient-{number // 2:04d}"},
+                headers=headers,
+            )
+            if response.status_code != 201:
+                continue  # not even a sole was found: nothing for a clinician to label
+            uploaded += 1
+            analysis = response.json()
+            answer = _clinician_labels(analysis["feet"], rows)
+            if answer is None:
+                continue
+            feedback = client.post(
+                analysis["links"]["feedback"],
+                json={"feet": answer[0], "clinician": "dr-test"},
+                headers=headers,
+            )
+            assert feedback.status_code == 200, feedback.text
+            labelled += 1
+            corrected += answer[1]
+
+    export_dir = root / "export"
+    assert export_command(out=export_dir, clinic=CLINIC, settings=settings) == 0
+    candidate = train(
+        [base_corpus.manifest, export_dir / "manifest.csv"],
+        seed=0,
+        cache_dir=cache,
+        workers=WORKERS,
+        progress=False,
+        version="loop-retrained",
+        segmenter_photos=0,
+        base=base,
+    )
+    candidate_dir = save_bundle(candidate, root / "candidate")
+    held_out = render_corpus(
+        N_HELD_OUT,
+        seed=303,
+        out_dir=root / "held-out",
+        config=SHIFT_CONFIG,
+        workers=WORKERS,
+        progress=False,
+    ).manifest
+    decision = compare(candidate_dir, store, [held_out], workers=WORKERS, progress=False)
+    return Loop(
+        root=root,
+        store=store,
+        settings=settings,
+        key=key,
+        clinic_truth=truth,
+        uploaded=uploaded,
+        labelled_photos=labelled,
+        corrected_sides=corrected,
+        export_dir=export_dir,
+        candidate_dir=candidate_dir,
+        held_out=held_out,
+        decision=decision,
+    )
+
+
+def test_clinician_feedback_exports_as_a_training_manifest(loop: Loop) -> None:
+    assert loop.labelled_photos >= N_CLINIC // 2
+    with (loop.export_dir / "manifest.csv").open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == EXPORT_COLUMNS
+        assert EXPORT_COLUMNS[: len(MANIFEST_COLUMNS)] == MANIFEST_COLUMNS
+        rows = list(reader)
+    assert len({r["file"] for r in rows}) == loop.labelled_photos
+    truth = [t for ts in loop.clinic_truth.values() for t in ts]
+    for row in rows:
+        # Every exported foot carries the label and side the clinician gave for it.
+        x, y = float(row["center_x"]), float(row["center_y"])
+        nearest = min(
+            truth, key=lambda t: np.hypot(x - float(t["center_x"]), y - float(t["center_y"]))
+        )
+        assert (row["label"], row["side"]) == (nearest["label"], nearest["side"])
+        assert row["clinic"] == CLINIC
+        assert row["view"] in ("outsole", "print")
+        # The subject is a stable stand-in, never the clinic's reference.
+        assert len(row["subject"]) == 20
+        assert "patient" not in row["subject"]
+        photo = (loop.export_dir / row["file"]).read_bytes()
+        assert photo[:2] == b"\xff\xd8"
+        assert b"Exif" not in photo[:4096]
+    subjects = {r["subject"] for r in rows}
+    assert len(subjects) < len({r["file"] for r in rows})  # two photos per patient
+
+
+def test_the_retrained_model_is_better_on_the_shift(loop: Loop) -> None:
+    decision = loop.decision
+    assert decision.current is not None
+    before, after = decision.current.strict_macro_f1, decision.candidate.strict_macro_f1
+    print(f"held-out {HELD_OUT_TREAD} tread: strict macro-F1 {before:.3f} -> {after:.3f}")
+    assert decision.current.version == "loop-base"
+    assert after >= before + 0.05
+    assert decision.promote
+    assert decision.difference_interval is not None
+    assert decision.difference_interval[1] > PROMOTION_MARGIN
+
+
+def test_the_promoted_model_is_served_and_named_in_every_result(loop: Loop) -> None:
+    promote(loop.candidate_dir, loop.store)
+    headers = {"Authorization": f"Bearer {loop.key}"}
+    with loop.held_out.open(newline="") as fh:
+        photo = loop.held_out.parent / next(csv.DictReader(fh))["file"]
+    upload = {"image": (photo.name, photo.read_bytes(), "application/octet-stream")}
+    for pinned, expected in ((None, "loop-retrained"), ("loop-base", "loop-base")):
+        settings = loop.settings.model_copy(update={"model_version": pinned})
+        with TestClient(create_app(settings)) as client:
+            response = client.post("/v1/analyses", files=upload, headers=headers)
+            assert response.status_code == 201, response.text
+            assert response.json()["model_version"] == expected
