@@ -1,66 +1,63 @@
 """The retraining loop, before and after, on a shift the base model never saw.
 
-A base model learns from rendered photos without one tread family (or one lighting).
-Photos of the held-out shift are analysed through the real HTTP app, a simulated
-clinician posts the true label of every found foot, ``solescan export`` writes the
-labelled photos as a manifest, and a candidate is retrained on the base corpus plus the
-export with the base model's segmenter. Both models are then scored end to end on fresh
-held-out photos of the shift, and on fresh photos like the base corpus (the retrained
-model must not pay for the shift elsewhere). Prints strict macro-F1 (missed and
-undetermined feet count as wrong) per view and overall, the paired bootstrap interval of
-the difference, and the promotion gate's verdict.
+One rendered pool of outsole and insole photos is split by a manifest column into the
+photos the base model learns from and the shifted ones clinics send: by default light
+soles and insoles (white, grey, beige...) against dark ones; ``--shift tread:circles`` or
+``--shift lighting:spot`` hold out a tread family or a lighting instead. Shifted photos are
+analysed through the real HTTP app, a simulated clinician posts the true label of every
+found foot, ``solescan export`` writes the labelled photos as a manifest, and a candidate
+is retrained on the base corpus plus the export with the base model's segmenter.
 
-    .venv/bin/python bench/bench_feedback_loop.py [--tread circles | --lighting spot]
-        [--base 400] [--clinic 200] [--held-out 200] [--workers N] [--keep DIR]
+Printed, as strict macro-F1 (missed and undetermined feet count as wrong) overall and per
+view, on fresh held-out photos of the shift: the base model (before), the retrained one
+(after), and a control retrained on as many more photos of the base kind (is it the
+clinic photos that help, or just more data?); on fresh held-out photos of the base kind:
+before and after (the retrained model must not pay for the shift elsewhere). Then the
+paired bootstrap interval of the difference and the promotion gate's verdict.
+
+    .venv/bin/python bench/bench_feedback_loop.py [--shift material | tread:NAME |
+        lighting:NAME] [--pool 1200] [--workers N] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import mimetypes
+import random
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
 
+from model.analyze import use_one_thread
 from model.classifier import SHIPPED_DIR, load_bundle, save_bundle
-from model.promotion import compare, promote, score_model
-from model.synth.corpus import CorpusConfig, render_corpus
-from model.synth.scene import LIGHTINGS
-from model.synth.tread import TREAD_FAMILIES
+from model.promotion import ModelScore, compare, promote, score_model
+from model.synth.corpus import CorpusConfig, read_manifest, render_corpus, write_manifest
+from model.synth.objects import FOAMS, RUBBERS, luminance
 from model.training import MATCH_DISTANCE, train
 from service.app import create_app
 from service.export import export_command
 from service.settings import Settings
 from service.store import Store
 
-VIEWS = {"outsole": 0.5, "insole": 0.2, "print": 0.2, "negative": 0.1}
+LIGHT = 0.5  # luminance above which a sole or insole counts as light
 
 
-def configs(args: argparse.Namespace) -> tuple[CorpusConfig, CorpusConfig, str]:
-    """(base corpus, shifted photos, description of the shift)."""
-    mp = args.max_megapixels
-    if args.lighting:
-        others = tuple(x for x in LIGHTINGS if x != args.lighting)
-        base = CorpusConfig(view_weights=VIEWS, max_megapixels=mp, lightings=others)
-        shifted = CorpusConfig(
-            view_weights={"outsole": 0.5, "insole": 0.25, "print": 0.25},
-            max_megapixels=mp,
-            lightings=(args.lighting,),
-        )
-        return base, shifted, f"lighting {args.lighting!r}"
-    others = tuple(x for x in TREAD_FAMILIES if x != args.tread)
-    base = CorpusConfig(view_weights=VIEWS, max_megapixels=mp, treads=others)
-    # Treads show on outsoles and their prints only.
-    shifted = CorpusConfig(
-        view_weights={"outsole": 0.75, "print": 0.25}, max_megapixels=mp, treads=(args.tread,)
-    )
-    return base, shifted, f"tread family {args.tread!r}"
+def shifted(row: dict[str, str], shift: str) -> bool:
+    """Whether a pool photo belongs to the shift clinics send."""
+    if shift == "material":
+        colours = RUBBERS if row["view"] == "outsole" else FOAMS
+        return luminance(colours[row["material"]]) > LIGHT
+    column, _, value = shift.partition(":")
+    return row[column] == value
+
+
+def write_subset(rows: list[dict[str, str]], files: set[str], pool: Path, out: Path) -> Path:
+    write_manifest(out, [{**r, "file": str(pool / r["file"])} for r in rows if r["file"] in files])
+    return out
 
 
 def clinician_answer(
@@ -86,12 +83,10 @@ def clinician_answer(
     return answer
 
 
-def clinic_round(settings: Settings, key: str, corpus_dir: Path, manifest: Path) -> dict[str, int]:
-    """Upload every photo through the API and post the clinician's labels."""
-    truth: dict[str, list[dict[str, str]]] = defaultdict(list)
-    with manifest.open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            truth[row["file"]].append(row)
+def clinic_round(
+    settings: Settings, key: str, pool: Path, truth: dict[str, list[dict[str, str]]]
+) -> dict[str, int]:
+    """Upload every clinic photo through the API and post the clinician's labels."""
     headers = {"Authorization": f"Bearer {key}"}
     counts = {"photos": len(truth), "analysed": 0, "labelled": 0}
     with TestClient(create_app(settings)) as client:
@@ -99,7 +94,7 @@ def clinic_round(settings: Settings, key: str, corpus_dir: Path, manifest: Path)
             media = mimetypes.guess_type(name)[0] or "application/octet-stream"
             response = client.post(
                 "/v1/analyses",
-                files={"image": (name, (corpus_dir / name).read_bytes(), media)},
+                files={"image": (name, (pool / name).read_bytes(), media)},
                 data={"subject_ref": f"patient-{number // 2:05d}"},
                 headers=headers,
             )
@@ -115,39 +110,57 @@ def clinic_round(settings: Settings, key: str, corpus_dir: Path, manifest: Path)
     return counts
 
 
-def figures(score: Any) -> str:
+def figures(score: ModelScore) -> str:
     views = ", ".join(
-        f"{view} {f['macro_f1']:.3f}/{f['feet']}" for view, f in score.summary["per_view"].items()
+        f"{view} {f['macro_f1']:.3f} ({f['feet']} feet, coverage {f['coverage']:.2f})"
+        for view, f in score.summary["per_view"].items()
     )
-    return f"{score.strict_macro_f1:.3f}  ({views})"
+    return f"{score.strict_macro_f1:.3f}   {views}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    shift = parser.add_mutually_exclusive_group()
-    shift.add_argument("--tread", choices=TREAD_FAMILIES, default="circles")
-    shift.add_argument("--lighting", choices=LIGHTINGS, default=None)
-    parser.add_argument("--base", type=int, default=400, help="base corpus photos")
-    parser.add_argument("--clinic", type=int, default=200, help="shifted photos sent by clinics")
-    parser.add_argument("--held-out", type=int, default=200, help="held-out photos per set")
+    parser.add_argument("--shift", default="material", help="material, tread:NAME, lighting:NAME")
+    parser.add_argument("--pool", type=int, default=1200, help="photos rendered in all")
     parser.add_argument("--max-megapixels", type=float, default=1.5)
     parser.add_argument("--seed", type=int, default=4100)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep it all")
     args = parser.parse_args()
-    base_config, shift_config, shift_name = configs(args)
+    # Parallelism comes from process pools. OpenCV's thread pool, once the in-process API
+    # has used it, would also hang the training pool's forked workers.
+    use_one_thread()
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-loop-"))
     cache, workers, started = root / "feature-cache", args.workers, time.perf_counter()
 
     def stage(text: str) -> None:
         print(f"[{time.perf_counter() - started:7.1f} s] {text}", flush=True)
 
-    stage(f"shift: {shift_name}; work dir {root}")
-    base_corpus = render_corpus(
-        args.base, seed=args.seed, out_dir=root / "base", config=base_config, workers=workers
+    stage(f"shift: {args.shift}; work dir {root}")
+    config = CorpusConfig(
+        view_weights={"outsole": 0.6, "insole": 0.4}, max_megapixels=args.max_megapixels
     )
+    pool = render_corpus(args.pool, seed=args.seed, out_dir=root / "pool", config=config)
+    rows = read_manifest(pool.manifest)
+    new = sorted({r["file"] for r in rows if shifted(r, args.shift)})
+    old = sorted({r["file"] for r in rows} - set(new))
+    random.Random(args.seed).shuffle(old)
+    # The base kind: 60% to train on, 20% as the control's extra data, 20% held out.
+    n_base, n_extra = int(0.6 * len(old)), int(0.2 * len(old))
+    base_files, extra_files, old_held = (
+        old[:n_base],
+        old[n_base : n_base + n_extra],
+        old[n_base + n_extra :],
+    )
+    clinic_files, new_held = new[::2], new[1::2]
+    base_manifest = write_subset(rows, set(base_files), pool.out_dir, root / "base.csv")
+    stage(
+        f"pool {len(old)} photos of the base kind, {len(new)} shifted; base {len(base_files)}, "
+        f"clinic {len(clinic_files)}, held out {len(new_held)} shifted + {len(old_held)} base"
+    )
+
     base = train(
-        [base_corpus.manifest],
+        [base_manifest],
         seed=0,
         cache_dir=cache,
         workers=workers,
@@ -168,15 +181,13 @@ def main() -> None:
     opened = Store.open(settings.resolved_database_url)
     key, _ = opened.create_key("bench-clinic")
     opened.close()
-    clinic = render_corpus(
-        args.clinic, seed=args.seed + 1, out_dir=root / "clinic", config=shift_config
-    )
-    counts = clinic_round(settings, key, clinic.out_dir, clinic.manifest)
+    truth = {f: [r for r in rows if r["file"] == f] for f in clinic_files}
+    counts = clinic_round(settings, key, pool.out_dir, truth)
     stage(f"clinic round through the API: {counts}")
     export_command(out=root / "export", settings=settings)
 
     candidate = train(
-        [base_corpus.manifest, root / "export" / "manifest.csv"],
+        [base_manifest, root / "export" / "manifest.csv"],
         seed=0,
         cache_dir=cache,
         workers=workers,
@@ -185,36 +196,45 @@ def main() -> None:
         base=base,
     )
     candidate_dir = save_bundle(candidate, root / "candidate")
-    stage("retrained on base corpus + export")
+    extra = set(extra_files[: counts["labelled"]])
+    control = train(
+        [base_manifest, write_subset(rows, extra, pool.out_dir, root / "extra.csv")],
+        seed=0,
+        cache_dir=cache,
+        workers=workers,
+        version="bench-control",
+        segmenter_photos=0,
+        base=base,
+    )
+    control_dir = save_bundle(control, root / "control")
+    stage("retrained on base + export, and the control on base + as many base-kind photos")
 
-    shifted = render_corpus(
-        args.held_out, seed=args.seed + 2, out_dir=root / "held-shift", config=shift_config
-    ).manifest
-    usual = render_corpus(
-        args.held_out, seed=args.seed + 3, out_dir=root / "held-usual", config=base_config
-    ).manifest
-    decision = compare(candidate_dir, store, [shifted], workers=workers)
-    usual_before = score_model(store / "bench-base", [usual], workers=workers)
-    usual_after = score_model(candidate_dir, [usual], workers=workers)
+    held_new = write_subset(rows, set(new_held), pool.out_dir, root / "held-shift.csv")
+    held_old = write_subset(rows, set(old_held), pool.out_dir, root / "held-base.csv")
+    decision = compare(candidate_dir, store, [held_new], workers=workers)
+    control_score = score_model(control_dir, [held_new], workers=workers)
+    old_before = score_model(store / "bench-base", [held_old], workers=workers)
+    old_after = score_model(candidate_dir, [held_old], workers=workers)
     stage("scored")
 
-    assert decision.current is not None
-    assert decision.difference_interval is not None
     before, after = decision.current, decision.candidate
+    assert before is not None
+    assert decision.difference_interval is not None
     low, high = decision.difference_interval
     print()
-    print("strict macro-F1 (missed/undetermined = wrong), per view macro-F1/feet")
-    print(f"held-out {shift_name} ({len(after.feet)} feet):")
-    print(f"  before (base)       {figures(before)}")
-    print(f"  after (retrained)   {figures(after)}")
+    print("strict macro-F1 (missed and undetermined feet count as wrong); per view macro-F1")
+    print(f"held-out shifted photos ({args.shift}):")
+    print(f"  before   base                      {figures(before)}")
+    print(f"  after    base + clinic export      {figures(after)}")
+    print(f"  control  base + as many base-kind  {figures(control_score)}")
     print(
-        f"  difference {after.strict_macro_f1 - before.strict_macro_f1:+.3f} "
-        f"(95% bootstrap {low:+.3f} .. {high:+.3f}); ratio after/before "
+        f"  after - before {after.strict_macro_f1 - before.strict_macro_f1:+.3f} "
+        f"(95% paired bootstrap {low:+.3f} .. {high:+.3f}); after / before "
         f"{after.strict_macro_f1 / max(before.strict_macro_f1, 1e-9):.2f}"
     )
-    print(f"held-out photos like the base corpus ({len(usual_after.feet)} feet):")
-    print(f"  before (base)       {figures(usual_before)}")
-    print(f"  after (retrained)   {figures(usual_after)}")
+    print("held-out photos of the base kind:")
+    print(f"  before   {figures(old_before)}")
+    print(f"  after    {figures(old_after)}")
     print(f"gate: {decision.reason}")
 
 
