@@ -27,60 +27,33 @@ import random
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 from fastapi.testclient import TestClient
 
 from model.analyze import use_one_thread
 from model.classifier import SHIPPED_DIR, load_bundle, save_bundle
+from model.evaluation import clinician_answer
 from model.promotion import ModelScore, compare, promote, score_model
-from model.synth.corpus import CorpusConfig, read_manifest, render_corpus, write_manifest
-from model.synth.objects import FOAMS, RUBBERS, luminance
-from model.training import MATCH_DISTANCE, train
+from model.synth.corpus import (
+    CorpusConfig,
+    is_light_material,
+    read_manifest,
+    render_corpus,
+    write_subset,
+)
+from model.training import train
 from service.app import create_app
 from service.export import export_command
 from service.settings import Settings
 from service.store import Store
 
-LIGHT = 0.5  # luminance above which a sole or insole counts as light
-
 
 def shifted(row: dict[str, str], shift: str) -> bool:
     """Whether a pool photo belongs to the shift clinics send."""
     if shift == "material":
-        colours = RUBBERS if row["view"] == "outsole" else FOAMS
-        return luminance(colours[row["material"]]) > LIGHT
+        return is_light_material(row)
     column, _, value = shift.partition(":")
     return row[column] == value
-
-
-def write_subset(rows: list[dict[str, str]], files: set[str], pool: Path, out: Path) -> Path:
-    write_manifest(out, [{**r, "file": str(pool / r["file"])} for r in rows if r["file"] in files])
-    return out
-
-
-def clinician_answer(
-    found: list[dict[str, Any]], truth: list[dict[str, str]]
-) -> list[dict[str, Any]] | None:
-    """The true label (and side, when detected wrong) of every found foot, or None."""
-    answer = []
-    for index, foot in enumerate(found):
-        cx, cy = foot["center"]
-        near = [
-            t
-            for t in truth
-            if t["label"] not in ("", "none")
-            and np.hypot(cx - float(t["center_x"]), cy - float(t["center_y"]))
-            < MATCH_DISTANCE * float(t["length_px"])
-        ]
-        if len(near) != 1:
-            return None
-        item: dict[str, Any] = {"index": index, "label": near[0]["label"]}
-        if foot["side"] != near[0]["side"]:
-            item["side"] = near[0]["side"]
-        answer.append(item)
-    return answer
 
 
 def clinic_round(
@@ -105,7 +78,7 @@ def clinic_round(
             answer = clinician_answer(analysis["feet"], rows)
             if answer is None:
                 continue
-            client.post(analysis["links"]["feedback"], json={"feet": answer}, headers=headers)
+            client.post(analysis["links"]["feedback"], json={"feet": answer[0]}, headers=headers)
             counts["labelled"] += 1
     return counts
 

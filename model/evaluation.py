@@ -263,3 +263,32 @@ def foreign_sample_images() -> list[tuple[str, bytes]]:
         _, buf = cv2.imencode(".png", image)
         out.append((f"skimage:{name}", bytes(buf)))
     return out
+
+
+def clinician_answer(
+    found: list[dict[str, Any]], truth: list[dict[str, str]]
+) -> tuple[list[dict[str, Any]], int] | None:
+    """What a clinician who knows the truth answers for an analysis's found feet.
+
+    Per found foot (in the API result's ``feet``) its true label, and its true side when
+    the detected one is wrong; the count of such side corrections. None when a found
+    object is not exactly one labeled foot (the clinician would not label that photo).
+    """
+    answer, corrected = [], 0
+    for index, foot in enumerate(found):
+        cx, cy = foot["center"]
+        near = [
+            t
+            for t in truth
+            if t["label"] not in ("", "none")
+            and np.hypot(cx - float(t["center_x"]), cy - float(t["center_y"]))
+            < MATCH_DISTANCE * float(t["length_px"])
+        ]
+        if len(near) != 1:
+            return None
+        item: dict[str, Any] = {"index": index, "label": near[0]["label"]}
+        if foot["side"] != near[0]["side"]:
+            item["side"] = near[0]["side"]
+            corrected += 1
+        answer.append(item)
+    return answer, corrected

@@ -31,11 +31,17 @@ from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_limits
 
 from model.classifier import load_bundle, save_bundle
+from model.evaluation import clinician_answer
 from model.promotion import PROMOTION_MARGIN, PromotionDecision, compare, promote
-from model.synth.corpus import CorpusConfig, read_manifest, render_corpus, write_manifest
-from model.synth.objects import FOAMS, RUBBERS, luminance
+from model.synth.corpus import (
+    CorpusConfig,
+    is_light_material,
+    read_manifest,
+    render_corpus,
+    write_subset,
+)
 from model.synth.render import MANIFEST_COLUMNS
-from model.training import MATCH_DISTANCE, train
+from model.training import train
 from service.app import create_app
 from service.export import EXPORT_COLUMNS, export_command
 from service.settings import Settings
@@ -44,21 +50,8 @@ from service.store import Store
 # One rendered pool, split by the colour of the sole or insole.
 POOL = 260
 POOL_CONFIG = CorpusConfig(view_weights={"outsole": 0.6, "insole": 0.4}, max_megapixels=0.8)
-LIGHT = 0.5  # luminance above which a material counts as light
 WORKERS = 2
 CLINIC = "north"
-
-
-def is_light(row: dict[str, str]) -> bool:
-    colours = RUBBERS if row["view"] == "outsole" else FOAMS
-    return luminance(colours[row["material"]]) > LIGHT
-
-
-def write_subset(rows: list[dict[str, str]], files: set[str], pool: Path, out: Path) -> Path:
-    """A manifest of the pool's photos in ``files`` (absolute paths: it lives elsewhere)."""
-    chosen = [{**r, "file": str(pool / r["file"])} for r in rows if r["file"] in files]
-    write_manifest(out, chosen)
-    return out
 
 
 @dataclass
@@ -76,31 +69,6 @@ class Loop:
     candidate_dir: Path
     held_out: Path
     decision: PromotionDecision
-
-
-def _clinician_labels(
-    found: list[dict[str, object]], truth: list[dict[str, str]]
-) -> tuple[list[dict[str, object]], int] | None:
-    """What a clinician would answer for each found foot: its true label (and side when
-    the detected one is wrong); None when a found object is no labeled foot."""
-    labels, corrected = [], 0
-    for index, foot in enumerate(found):
-        cx, cy = foot["center"]  # type: ignore[misc]
-        near = [
-            t
-            for t in truth
-            if t["label"] not in ("", "none")
-            and np.hypot(cx - float(t["center_x"]), cy - float(t["center_y"]))
-            < MATCH_DISTANCE * float(t["length_px"])
-        ]
-        if len(near) != 1:
-            return None
-        answer: dict[str, object] = {"index": index, "label": near[0]["label"]}
-        if foot["side"] != near[0]["side"]:
-            answer["side"] = near[0]["side"]
-            corrected += 1
-        labels.append(answer)
-    return labels, corrected
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -129,7 +97,7 @@ def run_loop(root: Path) -> Loop:
         POOL, seed=301, out_dir=root / "pool", config=POOL_CONFIG, workers=WORKERS, progress=False
     )
     rows = read_manifest(pool.manifest)
-    light = sorted({r["file"] for r in rows if is_light(r)})
+    light = sorted({r["file"] for r in rows if is_light_material(r)})
     dark = {r["file"] for r in rows} - set(light)
     base_manifest = write_subset(rows, dark, pool.out_dir, root / "base.csv")
     clinic_files, held_files = set(light[::2]), set(light[1::2])
@@ -178,7 +146,7 @@ def run_loop(root: Path) -> Loop:
             uploaded += 1
             analysis = response.json()
             analysed_files[analysis["id"]] = name
-            answer = _clinician_labels(analysis["feet"], photo_rows)
+            answer = clinician_answer(analysis["feet"], photo_rows)
             if answer is None:
                 continue
             feedback = client.post(

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from model.synth.objects import FOAMS, RUBBERS, luminance
 from model.synth.render import DEFAULT_VIEW_WEIGHTS, MANIFEST_COLUMNS, PHOTO_VIEWS, render_photo
 from model.synth.scene import LIGHTINGS
 from model.synth.tread import TREAD_FAMILIES
@@ -227,3 +228,22 @@ def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """Read a manifest back as a list of string dicts."""
     with Path(path).open(newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+# Luminance above which a sole's rubber or an insole's foam counts as light.
+LIGHT_MATERIAL = 0.5
+
+
+def is_light_material(row: dict[str, str]) -> bool:
+    """Whether a manifest row's sole (rubber) or insole (foam) is light-coloured."""
+    colours = RUBBERS if row["view"] == "outsole" else FOAMS
+    return luminance(colours[row["material"]]) > LIGHT_MATERIAL
+
+
+def write_subset(rows: Sequence[dict[str, Any]], files: set[str], pool: Path, out: Path) -> Path:
+    """A manifest at ``out`` of the ``pool`` corpus's photos named in ``files``.
+
+    File paths are made absolute, since the manifest lives elsewhere than the photos.
+    """
+    write_manifest(out, [{**r, "file": str(pool / r["file"])} for r in rows if r["file"] in files])
+    return out
