@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -70,19 +69,32 @@ def speed(paths: list[Path], repeats: int, model: Path | None) -> None:
     )
 
 
+def high_water_mb() -> float:
+    """This process's peak resident memory, from /proc.
+
+    Not ``getrusage().ru_maxrss``: Linux carries that figure across fork and exec, so a
+    child started by this (already large) benchmark would report the parent's peak.
+    ``VmHWM`` belongs to the address space and starts afresh at exec.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (this benchmark needs Linux)")
+
+
 def memory_child(paths: list[str], count: int, model: str | None) -> None:
     from model.analyze import load_analyzer, use_one_thread
     from model.errors import SolescanError
 
     use_one_thread()
     analyzer = load_analyzer(Path(model) if model else None)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = high_water_mb()
     for i in range(count):
         data = Path(paths[i % len(paths)]).read_bytes()
         with contextlib.suppress(SolescanError):
             analyzer.analyze(data).overlay_png()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"after_load_mb": base / 1024, "peak_mb": peak / 1024, "photos": count}))
+    peak = high_water_mb()
+    print(json.dumps({"after_load_mb": base, "peak_mb": peak, "photos": count}))
 
 
 def memory(paths: list[Path], model: Path | None) -> None:

@@ -32,6 +32,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 # The baseline runs single-threaded, like each server worker (set before numpy/OpenCV).
 for _name in (
@@ -178,6 +179,13 @@ async def drive(
     return latencies, ok, errors, time.perf_counter() - started
 
 
+def busy_seconds(times: Any) -> float:
+    """CPU seconds the whole machine spent working, from psutil.cpu_times() (guest time
+    is already inside user time, so it is not added)."""
+    busy = ("user", "nice", "system", "irq", "softirq", "steal")
+    return float(sum(getattr(times, name, 0.0) for name in busy))
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -317,10 +325,13 @@ def main() -> int:
         requests = [multipart_request(photos[i % len(photos)], port, i) for i in range(64)]
         # Warm every worker up (first analyses are slower), then measure.
         asyncio.run(drive(port, requests, clients, min(5.0, args.duration / 4)))
+        machine_before, client_before = psutil.cpu_times(), time.process_time()
         with MemoryWatch(server.pid) as memory:
             latencies, ok, errors, elapsed = asyncio.run(
                 drive(port, requests, clients, args.duration)
             )
+        client_cpu = time.process_time() - client_before
+        machine_busy = busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before)
     finally:
         server.terminate()
         try:
@@ -352,6 +363,14 @@ def main() -> int:
         f"CPU seconds per upload: {job_cpu:.3f} in process, {server_cpu:.3f} in the server "
         f"(all workers): efficiency {job_cpu / server_cpu if server_cpu else 0:.2f} "
         "(independent of other load on the machine)"
+    )
+    cores = psutil.cpu_count() or 1
+    print(
+        f"where the machine's {cores} cores went during the run: workers "
+        f"{sum(memory.cpu.values()) / elapsed:.2f} cores, this load generator (clients and "
+        f"memory sampling) {client_cpu / elapsed:.2f}, everything else "
+        f"{max(machine_busy - sum(memory.cpu.values()) - client_cpu, 0) / elapsed:.2f}, "
+        f"idle {max(cores - machine_busy / elapsed, 0):.2f}"
     )
     target_met = ratio_job >= 0.8 and errors == 0
     verdict = "met" if target_met else "NOT met"

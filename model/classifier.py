@@ -146,6 +146,22 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str =
     return Pipeline([("calibrated", calibrated)])
 
 
+def fill_empty_columns(x: np.ndarray) -> np.ndarray:
+    """Training rows with every column that holds no value at all (all NaN) set to 0.
+
+    scikit-learn's HistGradientBoosting cannot bin an empty column ("window shape cannot
+    be larger than input array shape"), and a single-view training set has some: the
+    insole indices are NaN on every outsole. The trees never split on a constant column,
+    as they could not on the empty one, so served rows may keep their NaN there.
+    """
+    empty = np.isnan(x).all(axis=0) if len(x) else np.zeros(x.shape[1], dtype=bool)
+    if not empty.any():
+        return x
+    filled = x.copy()
+    filled[:, empty] = 0.0
+    return filled
+
+
 @dataclass(frozen=True)
 class ModelBundle:
     """The fitted pipelines and the model card that describes them."""

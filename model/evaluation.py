@@ -6,10 +6,8 @@ about the product's accuracy comes from the same code.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from sklearn.metrics import f1_score
 from tqdm import tqdm
 
 from model.footshape import LABELS, VIEWS
+from model.parallel import worker_pool
 from model.training import MATCH_DISTANCE, LabeledPhoto, read_manifests
 
 
@@ -152,10 +151,7 @@ def run(
             feet_out.extend(f)
             bar.update()
     else:
-        # forkserver, not fork: a process that has trained a model (OpenMP in the
-        # gradient-boosted trees) hangs its forked children in their first predict.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, initializer=_init_worker, mp_context=context) as pool:
+        with worker_pool(workers, _init_worker) as pool:
             for p, f in pool.map(_analyze_photo, jobs, chunksize=4):
                 photo_out.append(p)
                 feet_out.extend(f)

@@ -153,12 +153,17 @@ def _ring_contrast(image: np.ndarray, candidate: Candidate) -> float:
     crop = image[y0:y1, x0:x1]
     inside = np.zeros(crop.shape[:2], dtype=np.uint8)
     cv2.fillPoly(inside, [np.round(candidate.contour - (x0, y0)).astype(np.int32)], 1)
-    grown = cv2.dilate(inside, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8))
-    ring = (grown > 0) & (inside == 0)
-    if not ring.any() or not inside.any():
+    if not inside.any():
         return 0.0
-    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB).astype(np.float32)
-    diff = lab[inside > 0].mean(axis=0) - lab[ring].mean(axis=0)
+    # The ring is what a square of side 2 * pad + 1 grows the object by: the pixels
+    # within chessboard distance pad of it (a distance transform is exact for that and
+    # far cheaper than a dilation with so large a kernel).
+    distance = cv2.distanceTransform(1 - inside, cv2.DIST_C, 3)
+    ring = ((distance <= pad) & (inside == 0)).astype(np.uint8)
+    if not ring.any():
+        return 0.0
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
+    diff = np.subtract(cv2.mean(lab, inside)[:3], cv2.mean(lab, ring)[:3])
     return float(np.linalg.norm(diff)) / 100.0
 
 

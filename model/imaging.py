@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -51,9 +52,11 @@ __all__ = [
     "FORMATS",
     "DecodedPhoto",
     "decode",
+    "encode_jpeg",
     "encode_png",
-    "reencode_without_metadata",
+    "photo_without_metadata",
     "sniff_format",
+    "to_png",
 ]
 
 FORMATS: Final[tuple[str, ...]] = ("jpeg", "png", "webp", "tiff", "heic")
@@ -233,43 +236,128 @@ def decode(
     )
 
 
-def reencode_without_metadata(
+def photo_without_metadata(
     data: bytes,
     *,
     quality: int = 90,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> bytes:
-    """Re-encode a photo as a JPEG without any metadata, for the retraining store.
+    """The photo as a JPEG without metadata, for the retraining store.
 
-    The pixels are decoded at full resolution and turned upright, then written by
-    libjpeg with only the JFIF header: no EXIF (so no GPS, camera or time stamp), no XMP,
-    no ICC profile, no thumbnail. Pixel values are kept exactly as the analysis saw them
-    (no colour-profile conversion), so a retrained model sees what the served one saw.
+    A JPEG keeps its compressed picture byte for byte: only its image segments are
+    copied (quantisation and Huffman tables, frame, scans), so there is no EXIF (no GPS,
+    camera or time stamp), no XMP, no ICC profile, no thumbnail, no comment and nothing
+    after the image. The one thing carried over is the orientation, as a fresh EXIF
+    block holding that tag alone, so the stored photo decodes to exactly the pixels the
+    analysis saw, and costs no generation loss and no decoding. Other formats are
+    decoded at full resolution, turned upright and written as a baseline JPEG.
 
     Parameters
     ----------
     data : bytes
         The photo file as uploaded.
     quality : int
-        JPEG quality, 1 to 100.
+        JPEG quality, 1 to 100, for photos that are not JPEGs already.
     max_pixels, max_bytes : int
         As for :func:`decode`.
 
     Returns
     -------
     bytes
-        A baseline JPEG file.
+        A JPEG file.
     """
     if not 1 <= quality <= 100:
         raise ValueError(f"quality must be in 1..100, got {quality}")
+    if sniff_format(data) == "jpeg" and len(data) <= max_bytes:
+        header = _jpeg_header(data)
+        _check_size(header, max_pixels=max_pixels, min_side=1)
+        stripped = _jpeg_image_segments(data, header.orientation)
+        if stripped is not None:
+            return stripped
     photo = decode(
         data, max_pixels=max_pixels, max_bytes=max_bytes, min_side=1, target_long_side=None
     )
-    ok, encoded = cv2.imencode(".jpg", photo.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return encode_jpeg(photo.image, quality=quality)
+
+
+def encode_jpeg(image: NDArray[np.uint8], *, quality: int = 90) -> bytes:
+    """Encode a BGR (or grey) uint8 image as baseline JPEG bytes, with no metadata."""
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"expected a uint8 image, got {image.dtype} with shape {image.shape}")
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
-        raise UnreadableImage(_CORRUPT)
+        raise ValueError(f"OpenCV could not encode an image of shape {image.shape} as JPEG")
     return encoded.tobytes()
+
+
+def to_png(data: bytes) -> bytes:
+    """A picture this product encoded itself (a stored overlay), re-encoded as PNG."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise UnreadableImage(_CORRUPT)
+    return encode_png(np.asarray(image, dtype=np.uint8))
+
+
+# The segments that make up the picture itself: frames (SOF), Huffman and arithmetic
+# tables, quantisation tables, restart interval, scans, line count and the hierarchical
+# ones. Everything else (APPn, comments, JPGn extensions) can carry metadata.
+_JPEG_PICTURE_SEGMENTS: Final = frozenset(
+    [*range(0xC0, 0xC8), *range(0xC9, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF]
+)
+# The end of an entropy-coded scan: an FF that is not stuffing (FF 00), not a restart
+# marker (FF D0-D7) and not a fill byte (FF FF).
+_SCAN_END: Final = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_image_segments(data: bytes, orientation: int) -> bytes | None:
+    """The JPEG with only its picture segments (see :func:`photo_without_metadata`).
+
+    None when the marker structure cannot be walked to the end of the image: the
+    decoder may still have read such a file, and the caller then re-encodes it.
+    """
+    parts = [b"\xff\xd8"]
+    if orientation != 1:
+        parts.append(_orientation_exif(orientation))
+    pos, n = 2, len(data)
+    while pos + 2 <= n:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xD9:
+            parts.append(b"\xff\xd9")
+            return b"".join(parts)
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return None
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if end > n or end < pos + 4:
+            return None
+        # Adobe's APP14 says how three or four channels are coded (RGB, YCbCr, YCCK);
+        # without it a decoder would show the wrong colours. It holds nothing else.
+        adobe = marker == 0xEE and end - pos <= 16 and data[pos + 4 : pos + 9] == b"Adobe"
+        if marker in _JPEG_PICTURE_SEGMENTS or adobe:
+            parts.append(data[pos:end])
+        pos = end
+        if marker == 0xDA:
+            found = _SCAN_END.search(data, pos)
+            if found is None:
+                return None
+            parts.append(data[pos : found.start()])
+            pos = found.start()
+    return None
+
+
+def _orientation_exif(orientation: int) -> bytes:
+    """An APP1 EXIF segment holding only the orientation tag (big-endian TIFF)."""
+    ifd = struct.pack(">HHHIHHI", 1, _EXIF_ORIENTATION_TAG, 3, 1, orientation, 0, 0)
+    payload = b"Exif\x00\x00" + b"MM\x00\x2a" + struct.pack(">I", 8) + ifd
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
 
 
 def encode_png(image: NDArray[np.uint8]) -> bytes:

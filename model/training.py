@@ -17,7 +17,6 @@ import os
 import platform
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from model.classifier import (
     build_pronation_model,
     build_sole_model,
     build_view_model,
+    fill_empty_columns,
     save_bundle,
 )
 from model.errors import SolescanError
@@ -47,6 +47,7 @@ from model.features import (
 )
 from model.footshape import LABELS, VIEWS
 from model.locate import PixelModel
+from model.parallel import worker_pool
 
 # A located object is the labeled foot when its centre lies this close to the labeled
 # centre, in foot lengths.
@@ -222,9 +223,7 @@ def extract_all(
             results.append(_extract_cached(job))
             bar.update()
     else:
-        with ProcessPoolExecutor(
-            workers, initializer=_init_worker, initargs=(pixel_model,)
-        ) as pool:
+        with worker_pool(workers, _init_worker, (pixel_model,)) as pool:
             for res in pool.map(_extract_cached, jobs, chunksize=4):
                 results.append(res)
                 bar.update()
@@ -284,7 +283,7 @@ def fit_pixel_model(
     workers = workers or os.cpu_count() or 1
     rng = np.random.default_rng(seed)
     xs, ys = [], []
-    with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+    with worker_pool(workers, _init_worker) as pool:
         for features, target, _ in tqdm(
             pool.map(_pixel_photo, [int(s) for s in seeds], chunksize=2),
             total=len(seeds),
@@ -380,7 +379,7 @@ def cross_validate(
     proba = np.zeros((len(y), len(LABELS)))
     for train, test in splitter.split(table.pronation_x, y, groups):
         model = build_pronation_model(seed=seed, n_samples=len(train), family=family)
-        model.fit(table.pronation_x[train], y[train])
+        model.fit(fill_empty_columns(table.pronation_x[train]), y[train])
         classes = list(model.classes_)
         p = model.predict_proba(table.pronation_x[test])
         for j, label in enumerate(LABELS):
@@ -434,7 +433,7 @@ def fit_bundle(
     soles = table.is_sole
     view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
     pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y), family=family)
-    pronation.fit(table.pronation_x, table.pronation_y)
+    pronation.fit(fill_empty_columns(table.pronation_x), table.pronation_y)
     version = version or dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M%S")
     import skops
 

@@ -15,9 +15,8 @@ from service.exceptions import StoreUnavailable
 from service.logs import configure_logging
 from service.settings import Settings, get_settings
 from service.store import Store
+from service.workers import STARTUP_FAILURE, run_workers
 
-# Exit status of a server that could not start (uvicorn's own convention).
-STARTUP_FAILURE = 3
 _THREAD_ENV = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -118,9 +117,6 @@ def purge(*, settings: Settings | None = None) -> int:
 
 def serve(*, host: str | None, port: int | None, workers: int | None) -> int:
     """Run the service under uvicorn, one worker process per core by default."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
@@ -160,25 +156,19 @@ def serve(*, host: str | None, port: int | None, workers: int | None) -> int:
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         metrics_dir = tempfile.mkdtemp(prefix="solescan-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    config = uvicorn.Config(
-        "service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-    )
     try:
-        if workers > 1:
-            supervisor = Multiprocess(config, sockets=[config.bind_socket()])
-            supervisor.run()
-            failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
-            return STARTUP_FAILURE if failed else 0
-        server = uvicorn.Server(config)
-        server.run()
-        return 0 if server.started else STARTUP_FAILURE
+        return run_workers(
+            host=host,
+            port=port,
+            workers=workers,
+            config={
+                "app": "service.app:create_app",
+                "factory": True,
+                "log_config": None,
+                "access_log": False,
+                "timeout_graceful_shutdown": 30,
+            },
+        )
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.analyze import Analyzer, SideChoice, ViewChoice
-from model.imaging import reencode_without_metadata
+from model.imaging import photo_without_metadata
 from service import metrics
 
 
@@ -21,7 +21,7 @@ class PreparedAnalysis:
     """What the route stores and returns for one analysed upload."""
 
     result: dict[str, Any]
-    overlay_png: bytes
+    overlay_jpeg: bytes
     photo_jpeg: bytes | None
 
 
@@ -54,7 +54,8 @@ def prepare_analysis(
     started = time.perf_counter()
     result = analyzer.analyze(data, view=view, side=side)
     payload = json_safe(result.to_dict())
-    overlay = result.overlay_png()
-    photo = reencode_without_metadata(data) if keep_photo else None
+    # Stored as JPEG, served as PNG on request (model.overlay says why).
+    overlay = result.overlay_jpeg()
+    photo = photo_without_metadata(data) if keep_photo else None
     metrics.ANALYSIS_SECONDS.observe(time.perf_counter() - started)
-    return PreparedAnalysis(result=payload, overlay_png=overlay, photo_jpeg=photo)
+    return PreparedAnalysis(result=payload, overlay_jpeg=overlay, photo_jpeg=photo)

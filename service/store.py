@@ -88,7 +88,7 @@ class NewAnalysis:
     requested_view: str
     requested_side: str
     result: dict[str, Any]
-    overlay_png: bytes
+    overlay_jpeg: bytes
     photo: bytes | None
     photo_media_type: str = "image/jpeg"
 
@@ -249,8 +249,8 @@ class Store:
                 StoredImage(
                     analysis_id=analysis_id,
                     kind=OVERLAY,
-                    media_type="image/png",
-                    data=new.overlay_png,
+                    media_type="image/jpeg",
+                    data=new.overlay_jpeg,
                     created_at=now,
                 )
             )

@@ -12,7 +12,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from model.parallel import worker_pool
 from model.synth.objects import FOAMS, RUBBERS, luminance
 from model.synth.render import DEFAULT_VIEW_WEIGHTS, MANIFEST_COLUMNS, PHOTO_VIEWS, render_photo
 from model.synth.scene import LIGHTINGS
@@ -182,7 +182,7 @@ def render_corpus(
                 results.append(rows)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+            with worker_pool(workers, _init_worker) as pool:
                 # map keeps the input order, so the manifest is the same for any workers.
                 for rows in pool.map(_render_one, jobs, chunksize=1):
                     results.append(rows)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from model.imaging import to_png
 from service import metrics
 from service.analysis import prepare_analysis
 from service.deps import (
@@ -148,7 +149,7 @@ async def create_analysis(
             requested_view=view,
             requested_side=side,
             result=prepared.result,
-            overlay_png=prepared.overlay_png,
+            overlay_jpeg=prepared.overlay_jpeg,
             photo=prepared.photo_jpeg,
         ),
     )
@@ -221,14 +222,16 @@ def get_analysis(caller: CallerDep, store: StoreDep, analysis_id: uuid.UUID) -> 
     },
 )
 def get_overlay(caller: CallerDep, store: StoreDep, analysis_id: uuid.UUID) -> Response:
-    """The overlay drawn at analysis time (PNG)."""
+    """The overlay drawn at analysis time, as PNG."""
     found = store.get_image(caller.clinic, str(analysis_id), OVERLAY)
     if found is None:
         if store.get_analysis(caller.clinic, str(analysis_id)) is None:
             raise _not_found(analysis_id)
         raise ImageNotKept(f"Analysis {analysis_id} has no overlay stored.")
     data, media_type = found
-    return Response(content=data, media_type=media_type, headers={"Cache-Control": "private"})
+    if media_type != "image/png":  # kept as JPEG to make uploads cheap (model.overlay)
+        data = to_png(data)
+    return Response(content=data, media_type="image/png", headers={"Cache-Control": "private"})
 
 
 @router.post(

@@ -212,9 +212,17 @@ def test_overlay_is_a_png_of_the_working_image(analyzer: Analyzer) -> None:
     rendered = render_photo(205, view="outsole", n_feet=2, megapixels=1.0)
     result = analyzer.analyze(rendered.data)
     overlay = cv2.imdecode(np.frombuffer(result.overlay_png(), np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(overlay, result.overlay_image())
     assert overlay.shape == result.photo.image.shape
-    # The overlay draws on the photo: it differs from it inside the soles.
-    assert np.abs(overlay.astype(int) - result.photo.image.astype(int)).mean() > 2
+    # The overlay draws on the photo: the heat map changes most of each sole.
+    changed = np.abs(overlay.astype(int) - result.photo.image.astype(int)).max(axis=2) > 8
+    for foot in result.feet:
+        inside = np.zeros(changed.shape, np.uint8)
+        cv2.fillPoly(inside, [np.round(foot.located.candidate.contour).astype(np.int32)], 1)
+        assert changed[inside > 0].mean() > 0.5
+    # The JPEG the service stores is the same picture.
+    stored = cv2.imdecode(np.frombuffer(result.overlay_jpeg(), np.uint8), cv2.IMREAD_COLOR)
+    assert np.abs(stored.astype(int) - overlay.astype(int)).mean() < 3
 
 
 def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> None:

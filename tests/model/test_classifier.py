@@ -16,10 +16,13 @@ from model.classifier import (
     CARD_FILE,
     CURRENT_FILE,
     ModelBundle,
+    build_pronation_model,
+    fill_empty_columns,
     load_bundle,
     save_bundle,
 )
 from model.errors import ModelArtifactError
+from model.training import TrainingTable, cross_validate
 
 
 def _tiny_bundle(version: str = "test-1") -> ModelBundle:
@@ -96,3 +99,31 @@ def test_foreign_types_are_refused(tmp_path: Path) -> None:
     sio.dump(models, tmp_path / ARTIFACT_FILE)
     with pytest.raises(ModelArtifactError):
         load_bundle(tmp_path)
+
+
+def test_single_view_training_set_with_an_empty_column_trains_and_serves() -> None:
+    """Outsoles only: the insole indices are NaN in every row, which the trees cannot bin."""
+    rng = np.random.default_rng(3)
+    y = np.array(["neutral", "overpronation", "underpronation"] * 40)
+    x = rng.normal(size=(len(y), 5))
+    x[:, 0] += np.select([y == "overpronation", y == "underpronation"], [2.0, -2.0], 0.0)
+    x[:, 3] = np.nan
+    table = TrainingTable(
+        object_x=np.zeros((0, 1)),
+        is_sole=np.zeros(0, dtype=bool),
+        object_view=np.array([]),
+        object_groups=np.array([]),
+        pronation_x=x,
+        pronation_y=y,
+        pronation_view=np.array(["outsole"] * len(y)),
+        pronation_groups=np.arange(len(y)),
+        summary={},
+    )
+
+    metrics = cross_validate(table, folds=3)
+
+    assert metrics["pronation"]["macro_f1"] > 0.7
+    model = build_pronation_model(n_samples=len(y)).fit(fill_empty_columns(x), y)
+    assert np.isnan(x[:5, 3]).all()  # the rows served still carry their NaN
+    assert np.mean(model.predict(x) == y) > 0.8
+    assert np.array_equal(fill_empty_columns(x)[:, [0, 1, 2, 4]], x[:, [0, 1, 2, 4]])

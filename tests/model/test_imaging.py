@@ -25,7 +25,7 @@ from model.errors import (
     UnreadableImage,
     UnsupportedFormat,
 )
-from model.imaging import DecodedPhoto, decode, encode_png, reencode_without_metadata, sniff_format
+from model.imaging import DecodedPhoto, decode, encode_png, photo_without_metadata, sniff_format
 
 FORMATS = ("jpeg", "png", "webp", "tiff", "heic")
 RED = (0, 0, 255)  # BGR
@@ -431,7 +431,8 @@ def test_png_with_a_damaged_chunk_is_unreadable(capfd: pytest.CaptureFixture[str
 # --- re-encoding without metadata ---------------------------------------------------------
 
 
-def test_reencode_strips_every_metadata_segment_and_keeps_pixels_upright() -> None:
+def metadata_laden_jpeg(orientation: int, *, progressive: bool = False) -> bytes:
+    """A JPEG carrying EXIF with GPS, an ICC profile, XMP, a comment and trailing data."""
     pil = Image.fromarray(marked(600, 800)[:, :, ::-1])
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     out = io.BytesIO()
@@ -439,34 +440,74 @@ def test_reencode_strips_every_metadata_segment_and_keeps_pixels_upright() -> No
         out,
         "JPEG",
         quality=95,
-        exif=exif_bytes(6, gps=True),
+        progressive=progressive,
+        exif=exif_bytes(orientation, gps=True),
         icc_profile=srgb,
         comment=b"taken at the clinic",
         xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>',
     )
-    source = out.getvalue()
+    source = out.getvalue() + b"MOTION PHOTO at the clinic"
     kinds = {marker for marker, _ in jpeg_markers(source)}
     assert {0xE1, 0xE2, 0xFE} <= kinds  # the fixture really carries EXIF/XMP, ICC, comment
     assert Image.open(io.BytesIO(source)).getexif().get_ifd(0x8825)  # and GPS
+    return source
 
-    clean = reencode_without_metadata(source)
 
-    markers = jpeg_markers(clean)
-    assert not [m for m, _ in markers if 0xE1 <= m <= 0xEF or m == 0xFE]
-    assert all(payload.startswith(b"JFIF\x00") for m, payload in markers if m == 0xE0)
-    reread = Image.open(io.BytesIO(clean))
-    assert len(reread.getexif()) == 0
-    assert "icc_profile" not in reread.info
-    for leak in (b"GPS", b"PhoneMaker", b"clinic", b"xmpmeta"):
+@pytest.mark.parametrize("progressive", [False, True])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_jpeg_metadata_is_stripped_and_the_picture_kept_byte_for_byte(
+    orientation: int, progressive: bool
+) -> None:
+    source = metadata_laden_jpeg(orientation, progressive=progressive)
+
+    clean = photo_without_metadata(source)
+
+    for leak in (b"GPS", b"PhoneMaker", b"clinic", b"xmpmeta", b"MOTION"):
         assert leak not in clean
-    pixels = cv2.imdecode(np.frombuffer(clean, np.uint8), cv2.IMREAD_COLOR)
-    assert pixels.shape == (800, 600, 3)  # full resolution, already upright
-    assert red_corner(pixels) == "top-right"
+    assert clean.endswith(b"\xff\xd9")
+    markers = jpeg_markers(clean)
+    assert not [m for m, _ in markers if (0xE0 <= m <= 0xEF and m != 0xE1) or m == 0xFE]
+    reread = Image.open(io.BytesIO(clean))
+    assert dict(reread.getexif()) == ({} if orientation == 1 else {0x0112: orientation})
+    assert "icc_profile" not in reread.info
+    # The compressed picture is the uploaded one: the same pixels, at full size and at
+    # the analysis's reduced scale, upright as the analysis saw them.
+    for target in (None, 200):
+        kept = decode(clean, target_long_side=target).image
+        assert np.array_equal(kept, decode(source, target_long_side=target).image)
+    assert red_corner(decode(clean, target_long_side=None).image) == red_corner(
+        decode(encode(marked(600, 800), "png", orientation)).image
+    )
+
+
+def test_adobe_colour_transform_segment_is_kept() -> None:
+    """A JPEG stored as RGB says so only in Adobe's APP14; without it colours go wrong."""
+    pil = Image.fromarray(marked(300, 400)[:, :, ::-1]).convert("CMYK")
+    out = io.BytesIO()
+    pil.save(out, "JPEG", quality=95)
+    source = out.getvalue()
+    assert 0xEE in {m for m, _ in jpeg_markers(source)}
+
+    clean = photo_without_metadata(source)
+
+    assert [p[:5] for m, p in jpeg_markers(clean) if m == 0xEE] == [b"Adobe"]
+    assert np.array_equal(decode(clean).image, decode(source).image)
+
+
+def test_a_jpeg_whose_segments_cannot_be_walked_is_re_encoded() -> None:
+    source = encode(marked(), "jpeg")
+    # Stray bytes between a comment and the end marker: libjpeg skips them with a
+    # warning, the segment walk cannot tell where the next segment starts.
+    broken = source[:-2] + b"\xff\xfe\x00\x04ab" + b"\x00\x00" + b"\xff\xd9"
+    clean = photo_without_metadata(broken)
+    assert sniff_format(clean) == "jpeg"
+    assert clean != broken
+    assert red_corner(decode(clean).image) == "top-left"
 
 
 @pytest.mark.parametrize("fmt", ["png", "webp", "heic"])
-def test_reencode_other_formats_to_plain_jpeg(fmt: str) -> None:
-    clean = reencode_without_metadata(encode(marked(), fmt, 8), quality=80)
+def test_other_formats_are_written_as_upright_plain_jpeg(fmt: str) -> None:
+    clean = photo_without_metadata(encode(marked(), fmt, 8), quality=80)
     assert sniff_format(clean) == "jpeg"
     assert not [m for m, _ in jpeg_markers(clean) if 0xE1 <= m <= 0xEF]
     pixels = cv2.imdecode(np.frombuffer(clean, np.uint8), cv2.IMREAD_COLOR)
@@ -474,9 +515,9 @@ def test_reencode_other_formats_to_plain_jpeg(fmt: str) -> None:
     assert red_corner(pixels) == "bottom-left"
 
 
-def test_reencode_respects_the_pixel_limit() -> None:
+def test_stripping_respects_the_pixel_limit() -> None:
     with pytest.raises(ImageTooLarge):
-        reencode_without_metadata(encode(marked(), "jpeg"), max_pixels=1000)
+        photo_without_metadata(encode(marked(), "jpeg"), max_pixels=1000)
 
 
 def test_encode_png_round_trips() -> None:

@@ -77,7 +77,7 @@ def add(
             requested_view="auto",
             requested_side="auto",
             result=result(feet),
-            overlay_png=b"png",
+            overlay_jpeg=b"jpeg",
             photo=jpeg(seed) if keep_photo else None,
         )
     )

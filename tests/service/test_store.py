@@ -27,7 +27,7 @@ def new_analysis(
         "requested_view": "auto",
         "requested_side": "auto",
         "result": {"status": "ok", "view": "outsole", "feet": [{"label": "neutral"}]},
-        "overlay_png": b"\x89PNG overlay",
+        "overlay_jpeg": b"\xff\xd8 overlay",
         "photo": b"\xff\xd8 photo",
         **kw,
     }
@@ -53,7 +53,7 @@ def test_analysis_round_trip(store: Store) -> None:
     assert found == created
     assert found.photo_kept
     assert found.created_at.tzinfo is not None
-    assert store.get_image("north", created.id, OVERLAY) == (b"\x89PNG overlay", "image/png")
+    assert store.get_image("north", created.id, OVERLAY) == (b"\xff\xd8 overlay", "image/jpeg")
     assert store.get_image("north", created.id, PHOTO) == (b"\xff\xd8 photo", "image/jpeg")
 
 
