@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from model import explain as explain_text
-from model.classifier import ModelBundle, load_bundle
+from model.classifier import ModelBundle, familiar, load_bundle
 from model.errors import NoSoleFound, SolescanError
 from model.features import (
     MIN_EXPOSURE,
@@ -243,8 +243,19 @@ class Analyzer:
                 reason="no_object",
             )
         probs = self.sole_probabilities(objects)
+        typical = familiar(self.bundle, np.stack([object_vector(o.features) for o in objects]))
         ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
-        soles = [objects[i] for p, i in ranked if p >= SOLE_THRESHOLD][:2]
+        soles: list[LocatedObject] = []
+        for p, i in ranked:
+            if p < SOLE_THRESHOLD or len(soles) == 2:
+                break
+            # Unlike every sole the model learned from: a photo of something else.
+            if not typical[i]:
+                continue
+            # The locator's two opinions can outline one sole twice, or a piece of it
+            # beside the whole: an object overlapping a sole already chosen is that sole.
+            if not any(_overlap(objects[i], sole) for sole in soles):
+                soles.append(objects[i])
         if soles:
             return soles
         best = objects[ranked[0][1]]
@@ -323,6 +334,14 @@ class Analyzer:
                 )
             )
         return feet
+
+
+def _overlap(a: LocatedObject, b: LocatedObject) -> bool:
+    """Whether either object's centre lies inside the other's outline."""
+    return any(
+        cv2.pointPolygonTest(outer.candidate.contour.reshape(-1, 1, 2), inner.centroid, False) >= 0
+        for outer, inner in ((a, b), (b, a))
+    )
 
 
 def _undetermined_reason(metrics: dict[str, float], confidence: float) -> str | None:

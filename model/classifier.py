@@ -26,6 +26,7 @@ import numpy as np
 import sklearn
 import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.covariance import LedoitWolf
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -34,8 +35,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.errors import ModelArtifactError
+from model.features import FEATURE_VERSION
 
-MODEL_NAMES = ("pixels", "sole", "view", "pronation")
+MODEL_NAMES = ("pixels", "sole", "view", "pronation", "familiar")
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -146,6 +148,40 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str =
     return Pipeline([("calibrated", calibrated)])
 
 
+# An object less typical of the training soles than this share of them is not taken for a
+# sole, whatever the sole model says (see build_familiarity_model).
+FAMILIAR_QUANTILE = 0.98
+
+
+def build_familiarity_model() -> Pipeline:
+    """How typical an object is of the soles and insoles the model learned from.
+
+    The sole model only learned to tell soles from the negatives it was shown (floors,
+    shoe tops, clutter); a photo of something else altogether (a cat, coins, a building)
+    can land on the sole side of it. Fitted on the training soles' object features, the
+    squared Mahalanobis distance (standardised features, Ledoit-Wolf shrunk covariance)
+    says how far an object lies from all of them; :func:`familiar` compares it with the
+    training soles' own distances.
+    """
+    return Pipeline([("scale", StandardScaler()), ("covariance", LedoitWolf())])
+
+
+def familiarity_distance(model: Pipeline, x: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distance of each object row from the training soles."""
+    return np.asarray(model[-1].mahalanobis(model[:-1].transform(x)), dtype=np.float64)
+
+
+def familiar(bundle: ModelBundle, x: np.ndarray) -> np.ndarray:
+    """Whether each object row is as typical of the training soles as FAMILIAR_QUANTILE of
+    them were (bool; an unmeasurable row is not)."""
+    limit = float(bundle.card["familiarity"]["max_distance"])
+    measurable = np.isfinite(x).all(axis=1)
+    typical = np.zeros(len(x), dtype=bool)
+    if measurable.any():
+        typical[measurable] = familiarity_distance(bundle.familiar, x[measurable]) <= limit
+    return typical
+
+
 def fill_empty_columns(x: np.ndarray) -> np.ndarray:
     """Training rows with every column that holds no value at all (all NaN) set to 0.
 
@@ -170,6 +206,7 @@ class ModelBundle:
     sole: Pipeline
     view: Pipeline
     pronation: Pipeline
+    familiar: Pipeline
     card: dict[str, Any]
 
     @property
@@ -231,6 +268,14 @@ def load_bundle(path: Path | None = None, *, version: str | None = None) -> Mode
             f"The model in {directory} was trained with scikit-learn {trained_with}, but "
             f"scikit-learn {sklearn.__version__} is installed. Install scikit-learn=="
             f"{trained_with} (as pyproject.toml pins) or retrain with `solescan train`."
+        )
+    trained_on = card.get("feature_version")
+    if trained_on != FEATURE_VERSION:
+        raise ModelArtifactError(
+            f"The model in {directory} reads features of version {trained_on}, but this "
+            f"solescan measures version {FEATURE_VERSION}: its predictions would be "
+            "meaningless. Retrain it with `solescan train`, or use the solescan release "
+            "it was trained with."
         )
     try:
         untrusted = sio.get_untrusted_types(file=artifact)

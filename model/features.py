@@ -15,7 +15,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -60,6 +60,8 @@ OBJECT_FEATURES: tuple[str, ...] = (
     "look_ink_black",
     "look_background_contrast",
     "look_dark_core",
+    "look_light_core",
+    "look_core_colour",
     "look_edge_density",
     *(f"look_zone_{z}_{b}" for z in ZONES for b in BANDS),
 )
@@ -118,6 +120,17 @@ def object_features(
     # A shoe seen from above has a dark opening in the middle of the heel half.
     core = inner & (frame.u > 0.12) & (frame.u < 0.55) & (np.abs(frame.v) < 0.5)
     dark_core = float(np.mean(gz[core] < -1.0)) if core.any() else 0.0
+    # Its opening is not always dark: a lining in another colour shows as a lighter or
+    # differently coloured core than the rest of the object.
+    light_core = float(np.mean(gz[core] > 1.0)) if core.any() else 0.0
+    rest = inner & ~core
+    if core.any() and rest.any():
+        lab = cv2.cvtColor(canonical, cv2.COLOR_BGR2LAB)
+        core_lab = np.array(cv2.mean(lab, core.astype(np.uint8))[:3])
+        rest_lab = np.array(cv2.mean(lab, rest.astype(np.uint8))[:3])
+        core_colour = float(np.linalg.norm(core_lab - rest_lab)) / 100.0
+    else:
+        core_colour = 0.0
     edges = cv2.Canny(canonical, 60, 160) > 0
 
     ring = _ring_contrast(image, candidate)
@@ -139,6 +152,8 @@ def object_features(
         "look_ink_black": float(np.mean(g < 60)),
         "look_background_contrast": ring,
         "look_dark_core": dark_core,
+        "look_light_core": light_core,
+        "look_core_colour": core_colour,
         "look_edge_density": float(edges[inner].mean()),
         **zone_look,
     }

@@ -6,9 +6,13 @@ import cv2
 import numpy as np
 import pytest
 
-from model.analyze import Analyzer, rejection_dict
+import model.analyze as analyze_module
+from model.analyze import Analyzer, LocatedObject, rejection_dict
 from model.errors import NoSoleFound, SolescanError
+from model.features import OBJECT_FEATURES
 from model.footshape import LABELS
+from model.imaging import DecodedPhoto
+from model.locate import Candidate
 from model.synth.render import render_photo
 
 # Photos the behavioural tests transform: one per view and a pair, fixed seeds.
@@ -194,8 +198,9 @@ def test_photos_nobody_here_made_are_rejected(analyzer: Analyzer) -> None:
             accepted.append(name)
         except SolescanError:
             pass
-    # Measured: 79% of the decodable ones rejected (bench/bench_accuracy.py); target 95%.
-    assert len(accepted) <= 0.3 * len(samples), accepted
+    # Measured: 25 of the 27 rejected (bench/bench_accuracy.py); target 95%. A regression
+    # floor, not the target.
+    assert len(accepted) <= 3, accepted
 
 
 def test_pair_gets_two_feet_and_a_comparison(analyzer: Analyzer) -> None:
@@ -235,3 +240,40 @@ def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> Non
         # The toe is at the top of every scan.
         toe, heel = foot.located.frame.to_image(np.array([[80.0, 0.0], [80.0, 319.0]]))
         assert toe[1] < heel[1], row["file"]
+
+
+def _square_object(x: float, y: float, size: float) -> LocatedObject:
+    contour = np.array(
+        [[x, y], [x + size, y], [x + size, y + size], [x, y + size]], dtype=np.float32
+    )
+    candidate = Candidate(contour=contour, mask_area=size * size, touches_border=0.0)
+    return LocatedObject(
+        candidate=candidate,
+        frame=None,  # type: ignore[arg-type]  # not read when choosing soles
+        canonical=np.zeros((1, 1, 3), np.uint8),
+        features=dict.fromkeys(OBJECT_FEATURES, 0.0),
+    )
+
+
+def test_a_second_outline_of_a_chosen_sole_is_not_a_second_foot(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two opinions outlining one sole twice (or a piece of it) must not count as two feet."""
+    whole = _square_object(100, 100, 200)
+    piece = _square_object(150, 150, 120)  # inside the whole one
+    other = _square_object(500, 100, 200)
+    probabilities = {id(whole): 0.9, id(piece): 0.8, id(other): 0.7}
+    monkeypatch.setattr(
+        analyzer, "sole_probabilities", lambda objs: np.array([probabilities[id(o)] for o in objs])
+    )
+    monkeypatch.setattr(analyze_module, "familiar", lambda bundle, rows: np.ones(len(rows), bool))
+    photo = DecodedPhoto(
+        image=np.zeros((600, 800, 3), np.uint8),
+        original_width=800,
+        original_height=600,
+        scale=1.0,
+        format="jpeg",
+    )
+
+    assert analyzer._pick_soles(photo, [piece, other, whole]) == [whole, other]
+    assert analyzer._pick_soles(photo, [piece, whole]) == [whole]

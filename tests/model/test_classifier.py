@@ -16,12 +16,15 @@ from model.classifier import (
     CARD_FILE,
     CURRENT_FILE,
     ModelBundle,
+    build_familiarity_model,
     build_pronation_model,
+    familiar,
     fill_empty_columns,
     load_bundle,
     save_bundle,
 )
 from model.errors import ModelArtifactError
+from model.features import FEATURE_VERSION
 from model.training import TrainingTable, cross_validate
 
 
@@ -34,12 +37,18 @@ def _tiny_bundle(version: str = "test-1") -> ModelBundle:
         return Pipeline([("lr", LogisticRegression(max_iter=200))]).fit(x, labels)
 
     binary = fitted(np.array([0, 1] * 30))
-    card = {"version": version, "versions": {"scikit-learn": sklearn.__version__}}
+    card = {
+        "version": version,
+        "versions": {"scikit-learn": sklearn.__version__},
+        "feature_version": FEATURE_VERSION,
+        "familiarity": {"quantile": 0.98, "max_distance": 10.0},
+    }
     return ModelBundle(
         pixels=binary,
         sole=binary,
         view=fitted(y),
         pronation=fitted(y),
+        familiar=build_familiarity_model().fit(x),
         card=card,
     )
 
@@ -72,6 +81,15 @@ def test_other_sklearn_version_is_refused(tmp_path: Path) -> None:
     card["versions"]["scikit-learn"] = "0.24.2"
     (tmp_path / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelArtifactError, match=r"scikit-learn 0\.24\.2"):
+        load_bundle(tmp_path)
+
+
+def test_model_reading_other_features_is_refused(tmp_path: Path) -> None:
+    save_bundle(_tiny_bundle(), tmp_path)
+    card = json.loads((tmp_path / CARD_FILE).read_text())
+    card["feature_version"] = FEATURE_VERSION - 1
+    (tmp_path / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelArtifactError, match=rf"features of version {FEATURE_VERSION - 1}"):
         load_bundle(tmp_path)
 
 
@@ -127,3 +145,21 @@ def test_single_view_training_set_with_an_empty_column_trains_and_serves() -> No
     assert np.isnan(x[:5, 3]).all()  # the rows served still carry their NaN
     assert np.mean(model.predict(x) == y) > 0.8
     assert np.array_equal(fill_empty_columns(x)[:, [0, 1, 2, 4]], x[:, [0, 1, 2, 4]])
+
+
+def test_objects_unlike_every_training_sole_are_not_familiar() -> None:
+    rng = np.random.default_rng(5)
+    soles = rng.normal(size=(500, 6))
+    model = build_familiarity_model().fit(soles)
+    bundle = ModelBundle(
+        pixels=None,  # type: ignore[arg-type]  # only the familiarity model is read
+        sole=None,  # type: ignore[arg-type]
+        view=None,  # type: ignore[arg-type]
+        pronation=None,  # type: ignore[arg-type]
+        familiar=model,
+        card={"familiarity": {"max_distance": 16.8}},  # chi-squared, 6 dof, 99%
+    )
+    typical = familiar(bundle, rng.normal(size=(1000, 6)))
+    assert 0.97 < typical.mean() < 1.0
+    odd = np.array([[8.0, 0, 0, 0, 0, 0], [3.0, -3.0, 3.0, 0, 0, 0], [np.nan] * 6])
+    assert not familiar(bundle, odd).any()

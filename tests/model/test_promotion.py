@@ -220,4 +220,6 @@ def test_train_promote_keeps_the_better_model_in_service(
     assert f"{decision['in_service']['strict_macro_f1']:.3f}" in printed
     assert decision["in_service"]["version"] == shipped.version
     # The candidate reused the segmenter of the model in service.
-    assert card["training_data"]["segmenter"] == {"reused_from": shipped.version}
+    segmenter = card["training_data"]["segmenter"]
+    assert segmenter["reused_from"] == shipped.version
+    assert segmenter["trained_as"]["rendered_photos"] > 0
