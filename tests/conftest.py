@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import pytest
+from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
 # The real scans live in the shared folder beside the repository checkout.
@@ -23,6 +26,20 @@ def real_scans() -> list[dict[str, str]]:
     for row in rows:
         row["path"] = str(REAL_SCANS / row["file"])
     return rows
+
+
+@pytest.fixture(scope="module")
+def one_thread() -> Iterator[None]:
+    """OpenCV and OpenMP on one thread for a module that trains models.
+
+    The small tables of the tests fit as fast on one thread as on several, and threads
+    per core on top of the worker processes' own would only oversubscribe the machine.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    with threadpool_limits(1, user_api="openmp"):
+        yield
+    cv2.setNumThreads(threads)
 
 
 @pytest.fixture(scope="session")

@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import csv
 import mimetypes
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from threadpoolctl import threadpool_limits
 
 from model.classifier import load_bundle, save_bundle
 from model.evaluation import clinician_answer
@@ -71,19 +68,8 @@ class Loop:
     decision: PromotionDecision
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """OpenCV and OpenMP on one thread while this module's process pools fork.
-
-    A forked worker hangs in OpenCV when its parent has a live OpenCV thread pool (left by
-    earlier analyses in the test process), and the small tables here fit as fast on one
-    thread as on several.
-    """
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    with threadpool_limits(1, user_api="openmp"):
-        yield
-    cv2.setNumThreads(threads)
+# Training runs here: on one thread, as the service's analyses do (see conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,11 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from threadpoolctl import threadpool_limits
 
 from model.classifier import CURRENT_FILE, SHIPPED_DIR, load_bundle
 
@@ -85,19 +82,8 @@ def outputs_text(notebook: nbformat.NotebookNode) -> str:
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """OpenCV and OpenMP on one thread while this module's process pools fork.
-
-    A forked worker hangs in OpenCV when its parent has a live OpenCV thread pool (left by
-    earlier analyses in the test process), and the small tables here fit as fast on one
-    thread as on several.
-    """
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    with threadpool_limits(1, user_api="openmp"):
-        yield
-    cv2.setNumThreads(threads)
+# Training runs here: on one thread, as the service's analyses do (see conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
-from threadpoolctl import threadpool_limits
 
 from model.classifier import ARTIFACT_FILE, CARD_FILE, CURRENT_FILE, SHIPPED_DIR, load_bundle
 from model.evaluation import FootOutcome
@@ -147,19 +144,8 @@ def test_the_held_out_split_keeps_subjects_and_photos_whole(tmp_path: Path) -> N
     assert {r["label"] for r in held_rows} == {"neutral", "overpronation", "underpronation"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """OpenCV and OpenMP on one thread while this module's process pools fork.
-
-    A forked worker hangs in OpenCV when its parent has a live OpenCV thread pool (left by
-    earlier analyses in the test process), and the small tables here fit as fast on one
-    thread as on several.
-    """
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    with threadpool_limits(1, user_api="openmp"):
-        yield
-    cv2.setNumThreads(threads)
+# Training runs here: on one thread, as the service's analyses do (see conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # -- `solescan train --promote` end to end -----------------------------------------------
