@@ -1,6 +1,6 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds four pipelines:
+The artifact holds five pipelines:
 
 - ``pixels``: is a pixel part of a sole or insole? A small neural network on the colour,
   texture and context features of :func:`model.locate.pixel_features`; it finds the
@@ -10,9 +10,11 @@ The artifact holds four pipelines:
 - ``view``: outsole, insole or contact print, for ``view=auto``; same features.
 - ``pronation``: neutral, overpronation or underpronation from the wear features, with
   probabilities calibrated by cross-validation (isotonic where there is enough data).
+- ``familiar``: how typical a located object is of the training soles (a Mahalanobis
+  distance); the limit it is held to is in the model card.
 
 Models are persisted with skops (never pickle: a model file must not be able to run
-code) beside a JSON model card; loading checks the scikit-learn version first.
+code) beside a JSON model card; loading checks the scikit-learn and feature versions first.
 """
 
 from __future__ import annotations
