@@ -540,6 +540,7 @@ def promote_command(
     seed: int = 0,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    family: str = "hgb",
 ) -> int:
     """``solescan train --promote STORE``: train, compare, promote if better, say why."""
     try:
@@ -551,6 +552,7 @@ def promote_command(
             seed=seed,
             cache_dir=cache_dir,
             workers=workers,
+            family=family,
         )
     except (ModelArtifactError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -594,6 +594,7 @@ def train_command(
     workers: int | None,
     promote: Path | None,
     holdout: Sequence[Path] = (),
+    family: str = "hgb",
 ) -> int:
     """``solescan train``: train, write the artifact, optionally promote it."""
     if promote is not None:
@@ -607,8 +608,9 @@ def train_command(
             seed=seed,
             cache_dir=cache_dir,
             workers=workers,
+            family=family,
         )
-    bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers)
+    bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers, family=family)
     save_bundle(bundle, out)
     pron = bundle.card["metrics"]["pronation"]
     print(

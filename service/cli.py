@@ -50,6 +50,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         workers=args.workers,
         promote=args.promote,
         holdout=args.holdout or (),
+        family=args.family,
     )
 
 
@@ -135,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--cache", type=Path, default=None, help="feature cache directory")
     train.add_argument("--workers", type=int, default=None)
+    train.add_argument(
+        "--family",
+        # The keys of model.classifier.PRONATION_FAMILIES (not imported here: the CLI
+        # starts without loading scikit-learn).
+        choices=("hgb", "logistic"),
+        default="hgb",
+        help="pronation model family: hgb (calibrated gradient-boosted trees, as shipped) "
+        "or logistic (a linear baseline)",
+    )
     train.add_argument(
         "--promote",
         type=Path,

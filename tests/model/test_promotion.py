@@ -190,11 +190,14 @@ def test_train_promote_keeps_the_better_model_in_service(
             str(tmp_path / "cache"),
             "--workers",
             "2",
+            "--family",
+            "logistic",
         ]
     )
     printed = capsys.readouterr().out
     assert code == 0
     card = json.loads((out / CARD_FILE).read_text())
+    assert card["pronation_family"] == "logistic"
     decision = card["promotion"]
     # A model trained on 36 photos does not beat the shipped one: the store keeps it,
     # and the command says why with both figures.

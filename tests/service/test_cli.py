@@ -134,3 +134,17 @@ def test_serve_refuses_to_start_without_a_model(tmp_path: Path) -> None:
     assert critical
     assert critical[0]["msg"].startswith("refusing to start: No model artifact")
     assert critical[0]["code"] == "model_artifact"
+
+
+def test_train_offers_every_pronation_family() -> None:
+    from model.classifier import PRONATION_FAMILIES
+    from service.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "m.csv", "--out", "o", "--family", "logistic"])
+    assert args.family == "logistic"
+    assert parser.parse_args(["train", "m.csv", "--out", "o"]).family == "hgb"
+    for family in PRONATION_FAMILIES:
+        assert parser.parse_args(["train", "m.csv", "--out", "o", "--family", family])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "m.csv", "--out", "o", "--family", "forest"])
