@@ -4,7 +4,7 @@ Measures, in one run on the same photos:
 
 1. the single-process rate in this process, on one thread as a worker has: of the
    analysis the service runs per upload (``service.analysis.prepare_analysis``: the
-   analysis, its overlay PNG and the EXIF-free copy of the photo), and for reference of
+   analysis, its overlay and the metadata-free copy of the photo), and for reference of
    the bare ``Analyzer.analyze``;
 2. ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite store,
    one worker per core unless --workers), driven by --clients concurrent keep-alive
@@ -283,7 +283,7 @@ def main() -> int:
 
     analyze_rate, job_rate, job_cpu = single_process_rates(photos, args.baseline_seconds)
     print(
-        f"single process, one thread: upload analysis (analyze + overlay + EXIF-free copy) "
+        f"single process, one thread: upload analysis (analyze + overlay + metadata-free copy) "
         f"{job_rate:.2f}/s; bare analyze {analyze_rate:.2f}/s"
     )
 
@@ -356,7 +356,7 @@ def main() -> int:
     print(f"throughput / (workers x single-process upload analysis rate) = {ratio_job:.2f}")
     print(
         f"throughput / (workers x bare Analyzer.analyze rate) = {ratio_analyze:.2f} "
-        "(the overlay and the EXIF-free copy are extra work per upload)"
+        "(the overlay and the metadata-free copy are extra work per upload)"
     )
     server_cpu = sum(memory.cpu.values()) / max(ok, 1)
     print(

@@ -87,7 +87,7 @@ class Analysis(Base):
 
 
 class StoredImage(Base):
-    """A picture of an analysis: the EXIF-free photo (``photo``) or the overlay."""
+    """A picture of an analysis: the metadata-free photo (``photo``) or the overlay (JPEG)."""
 
     __tablename__ = "analysis_images"
     __table_args__ = (sa.Index("ix_analysis_images_kind_created", "kind", "created_at"),)

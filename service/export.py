@@ -2,7 +2,7 @@
 
 The manifest has the synthetic corpus's columns (so a clinic export and a rendered corpus
 train together) plus ``subject`` and ``clinic``. One row per foot, for analyses whose
-every found foot got a clinician class; each photo is the stored EXIF-free JPEG. The feet's
+every found foot got a clinician class; each photo is the stored metadata-free JPEG. The feet's
 centres, lengths, views and sides come from the stored analysis result (the side from the
 clinician's correction when given), so training finds the same objects again and matches
 them to their labels.

@@ -231,7 +231,9 @@ class AnalysisOut(BaseModel):
     feet: list[Foot]
     comparison: Comparison | None
     requested: Requested
-    photo_kept: bool = Field(description="Whether the EXIF-free photo is kept for retraining.")
+    photo_kept: bool = Field(
+        description="Whether the photo is kept, without its metadata, for retraining."
+    )
     feedback: FeedbackOut | None
     links: Links
 

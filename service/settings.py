@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     )
     keep_images: bool = Field(
         default=True,
-        description="Keep an EXIF-free re-encode of each photo for retraining.",
+        description="Keep each photo, without its metadata, for retraining.",
     )
     image_retention_days: int = Field(
         default=90,
