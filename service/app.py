@@ -12,12 +12,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from model.analyze import load_analyzer, use_one_thread
+from model.classifier import ARTIFACT_FILE, CURRENT_FILE, SHIPPED_DIR
 from model.errors import ModelArtifactError
 from service.errors import install_error_handlers
 from service.exceptions import ConfigurationError, StoreUnavailable
@@ -53,6 +55,48 @@ async def _purge_periodically(app: FastAPI, settings: Settings) -> None:
         except StoreUnavailable as error:
             log.warning("photo purge skipped: %s", error.code)
         await asyncio.sleep(settings.purge_interval_minutes * 60)
+
+
+async def _follow_current(app: FastAPI, settings: Settings, current_file: Path) -> None:
+    """Serve the version the store's CURRENT names, without a restart, once it changes.
+
+    ``solescan train --promote`` rewrites CURRENT; each worker notices within
+    ``model_check_seconds`` and loads the new model off the event loop. Analyses already
+    running finish with the model they started with (an Analyzer is immutable). A version
+    that cannot be loaded is logged and the model in service kept.
+    """
+    named = current_file.read_text().strip()
+    while True:
+        await asyncio.sleep(settings.model_check_seconds)
+        try:
+            now_named = current_file.read_text().strip()
+        except OSError:
+            continue
+        if now_named == named:
+            continue
+        named = now_named
+        try:
+            analyzer = await run_in_threadpool(load_analyzer, settings.model_path)
+        except ModelArtifactError as error:
+            log.error(
+                "the model store names %s, which cannot be served (%s); still serving %s",
+                now_named,
+                error.message,
+                app.state.analyzer.version,
+                extra={"code": error.code},
+            )
+            continue
+        previous, app.state.analyzer = app.state.analyzer.version, analyzer
+        log.info("now serving model %s (was %s)", analyzer.version, previous)
+
+
+def _current_file(settings: Settings) -> Path | None:
+    """The CURRENT file the service follows, or None when it serves a fixed artifact."""
+    if settings.model_version is not None or settings.model_check_seconds <= 0:
+        return None
+    root = settings.model_path or SHIPPED_DIR
+    current = root / CURRENT_FILE
+    return current if current.is_file() and not (root / ARTIFACT_FILE).exists() else None
 
 
 @contextlib.asynccontextmanager
@@ -97,6 +141,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.image_retention_days > 0
         else None
     )
+    current_file = _current_file(settings)
+    follower = (
+        asyncio.create_task(_follow_current(app, settings, current_file))
+        if current_file is not None
+        else None
+    )
     log.info(
         "ready",
         extra={"model_version": analyzer.version, "store": store.engine.dialect.name},
@@ -104,10 +154,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if purger is not None:
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
+        for task in (purger, follower):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         app.state.analyzer = app.state.store = app.state.pool = None
         pool.shutdown()
         store.close()

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         description="Kept photos older than this are purged (0: keep until the analysis "
         "is deleted).",
     )
+    model_check_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How often each worker reads the model store's CURRENT file and, when "
+        "it names another version (a promotion), serves that one; 0: never. Not used when "
+        "model_version pins a version or model_path is a single artifact.",
+    )
     purge_interval_minutes: float = Field(
         default=60.0, gt=0, description="How often each worker purges expired photos."
     )
