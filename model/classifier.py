@@ -232,17 +232,27 @@ def resolve_artifact_dir(path: Path | None = None, *, version: str | None = None
     version from the store instead of ``CURRENT``.
     """
     root = SHIPPED_DIR if path is None else Path(path)
-    if (root / ARTIFACT_FILE).exists() and version is None:
+    if version is not None:
+        return root / version
+    if (root / ARTIFACT_FILE).exists():
         return root
-    if version is None:
-        current = root / CURRENT_FILE
-        if not current.exists():
-            raise ModelArtifactError(
-                f"No model artifact at {root}: expected {ARTIFACT_FILE} or a {CURRENT_FILE} "
-                "file naming a version. Train one with `solescan train` or reinstall solescan."
-            )
-        version = current.read_text().strip()
-    return root / version
+    current = current_file(root)
+    if current is None:
+        raise ModelArtifactError(
+            f"No model artifact at {root}: expected {ARTIFACT_FILE} or a {CURRENT_FILE} "
+            "file naming a version. Train one with `solescan train` or reinstall solescan."
+        )
+    return root / current.read_text().strip()
+
+
+def current_file(path: Path | None = None) -> Path | None:
+    """The CURRENT file of the model store at ``path`` (default: the shipped store); None
+    when ``path`` is a single artifact or names no version."""
+    root = SHIPPED_DIR if path is None else Path(path)
+    current = root / CURRENT_FILE
+    if (root / ARTIFACT_FILE).exists() or not current.is_file():
+        return None
+    return current
 
 
 def load_bundle(path: Path | None = None, *, version: str | None = None) -> ModelBundle:

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from model.analyze import load_analyzer, use_one_thread
-from model.classifier import ARTIFACT_FILE, CURRENT_FILE, SHIPPED_DIR
+from model.classifier import current_file
 from model.errors import ModelArtifactError
 from service.errors import install_error_handlers
 from service.exceptions import ConfigurationError, StoreUnavailable
@@ -94,9 +94,7 @@ def _current_file(settings: Settings) -> Path | None:
     """The CURRENT file the service follows, or None when it serves a fixed artifact."""
     if settings.model_version is not None or settings.model_check_seconds <= 0:
         return None
-    root = settings.model_path or SHIPPED_DIR
-    current = root / CURRENT_FILE
-    return current if current.is_file() and not (root / ARTIFACT_FILE).exists() else None
+    return current_file(settings.model_path)
 
 
 @contextlib.asynccontextmanager

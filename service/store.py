@@ -93,6 +93,12 @@ class NewAnalysis:
     photo_media_type: str = "image/jpeg"
 
 
+def _owned(session: Session, clinic: str, analysis_id: str) -> bool:
+    """Whether the analysis exists and belongs to the clinic."""
+    query = sa.select(Analysis.id).where(Analysis.id == analysis_id, Analysis.clinic == clinic)
+    return session.scalar(query) is not None
+
+
 def _is_disk_full(error: BaseException) -> bool:
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return True
@@ -324,10 +330,7 @@ class Store:
     def delete_analysis(self, clinic: str, analysis_id: str) -> bool:
         """Erase the analysis, its feedback and its pictures; False when there is none."""
         with self._session("delete the analysis", write=True) as session:
-            owned = session.scalar(
-                sa.select(Analysis.id).where(Analysis.id == analysis_id, Analysis.clinic == clinic)
-            )
-            if owned is None:
+            if not _owned(session, clinic, analysis_id):
                 return False
             # Children first and explicitly: do not rely on the backend's cascade settings.
             session.execute(sa.delete(Feedback).where(Feedback.analysis_id == analysis_id))
@@ -348,41 +351,23 @@ class Store:
         """Store the clinician's labels, replacing earlier ones; None when no such analysis."""
         now = self.clock()
         try:
-            return self._put_feedback(
-                clinic, analysis_id, feet, note, clinician, key_prefix, now=now
-            )
+            with self._session("store the feedback", write=True) as session:
+                if not _owned(session, clinic, analysis_id):
+                    return None
+                row = session.get(Feedback, analysis_id)
+                if row is None:
+                    row = Feedback(analysis_id=analysis_id, created_at=now)
+                    session.add(row)
+                row.feet = feet
+                row.note = note
+                row.clinician = clinician
+                row.key_prefix = key_prefix
+                row.updated_at = now
+                session.flush()
+                return _feedback_record(row)
         except sa_exc.IntegrityError:
             # The analysis was erased by a concurrent request between check and insert.
             return None
-
-    def _put_feedback(
-        self,
-        clinic: str,
-        analysis_id: str,
-        feet: list[dict[str, Any]],
-        note: str | None,
-        clinician: str | None,
-        key_prefix: str | None,
-        *,
-        now: datetime,
-    ) -> FeedbackRecord | None:
-        with self._session("store the feedback", write=True) as session:
-            owned = session.scalar(
-                sa.select(Analysis.id).where(Analysis.id == analysis_id, Analysis.clinic == clinic)
-            )
-            if owned is None:
-                return None
-            row = session.get(Feedback, analysis_id)
-            if row is None:
-                row = Feedback(analysis_id=analysis_id, created_at=now)
-                session.add(row)
-            row.feet = feet
-            row.note = note
-            row.clinician = clinician
-            row.key_prefix = key_prefix
-            row.updated_at = now
-            session.flush()
-            return _feedback_record(row)
 
     def purge_images(self, *, older_than: timedelta) -> int:
         """Erase kept photos stored before ``now - older_than``; returns how many."""
