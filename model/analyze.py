@@ -7,7 +7,7 @@ drawn on demand from what the analysis kept. Training runs :func:`locate_objects
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +28,17 @@ from model.features import (
 )
 from model.footshape import LABELS, VIEWS, Side, View
 from model.imaging import DecodedPhoto, decode, encode_jpeg, encode_png
-from model.locate import Candidate, FootFrame, PixelModel, find_candidates, fit_frame
+from model.locate import (
+    Candidate,
+    FootFrame,
+    PixelModel,
+    Turn,
+    find_candidates,
+    fit_frame,
+    orientation_vector,
+    turn_probabilities,
+    turned_orientation_vector,
+)
 
 ViewChoice = Literal["outsole", "insole", "print", "auto"]
 SideChoice = Literal["left", "right", "auto"]
@@ -51,16 +61,21 @@ class LocatedObject:
     features: dict[str, float]
 
     def facing(self, side: Side, view: View) -> LocatedObject:
-        """This object with its frame mirrored, if needed, to read as ``side``."""
-        frame = self.frame.with_side(side, view)
-        if frame is self.frame:
+        """This object with its frame mirrored, if needed, to read as ``side``.
+
+        A side given by the caller wins over the outline: it decides which edge is
+        medial, and so the sign of every medial-lateral measure.
+        """
+        if self.frame.side(view) == side:
             return self
-        # The mirrored frame's canonical image is the same picture flipped left-right.
-        return LocatedObject(
-            candidate=self.candidate,
-            frame=frame,
-            canonical=np.ascontiguousarray(self.canonical[:, ::-1]),
-            features=self.features,
+        return self.turned(Turn.MIRROR, side_confidence=1.0)
+
+    def turned(self, turn: Turn, *, side_confidence: float) -> LocatedObject:
+        """This object with its frame and canonical picture turned by ``turn``."""
+        return replace(
+            self,
+            frame=self.frame.turned(turn, side_confidence=side_confidence),
+            canonical=np.ascontiguousarray(turn.apply(self.canonical)),
         )
 
     @property
@@ -277,9 +292,27 @@ class Analyzer:
         classes = list(self.bundle.view.classes_)
         return classes[int(np.argmax(probs))]
 
+    def _orient(self, soles: list[LocatedObject]) -> list[LocatedObject]:
+        """Each sole turned the way the orientation model reads its outline.
+
+        The outline rules of ``fit_frame`` pick the toe end and the medial side; the
+        model, trained on the true orientation of many outlines, corrects them. The side
+        confidence is its probability of the side it chose, whichever end is the toe.
+        """
+        found = [orientation_vector(obj.frame.mask, obj.canonical) for obj in soles]
+        rows = np.stack([turned_orientation_vector(v, turn) for v in found for turn in Turn])
+        shown = self.bundle.orientation.predict_proba(rows).reshape(len(soles), len(Turn), -1)
+        oriented = []
+        for obj, proba in zip(soles, turn_probabilities(shown), strict=True):
+            turn = Turn(int(np.argmax(proba)))
+            side_probability = sum(proba[t] for t in Turn if t.changes_side == turn.changes_side)
+            oriented.append(obj.turned(turn, side_confidence=float(side_probability)))
+        return oriented
+
     def _classify_feet(
         self, photo: DecodedPhoto, soles: list[LocatedObject], *, view: View, side: SideChoice
     ) -> list[FootResult]:
+        soles = self._orient(soles)
         if side != "auto":
             soles = [obj.facing(side, view) for obj in soles]
         measured = [

@@ -1,6 +1,6 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds five pipelines:
+The artifact holds six pipelines:
 
 - ``pixels``: is a pixel part of a sole or insole? A small neural network on the colour,
   texture and context features of :func:`model.locate.pixel_features`; it finds the
@@ -10,6 +10,9 @@ The artifact holds five pipelines:
 - ``view``: outsole, insole or contact print, for ``view=auto``; same features.
 - ``pronation``: neutral, overpronation or underpronation from the wear features, with
   probabilities calibrated by cross-validation (isotonic where there is enough data).
+- ``orientation``: which of the four ways round (see :class:`model.locate.Turn`) puts a
+  located sole's canonical picture right, from its outline; it decides the toe end and
+  the medial side, and so the foot's side.
 - ``familiar``: how typical a located object is of the training soles (a Mahalanobis
   distance); the limit it is held to is in the model card.
 
@@ -39,7 +42,7 @@ from sklearn.preprocessing import StandardScaler
 from model.errors import ModelArtifactError
 from model.features import FEATURE_VERSION
 
-MODEL_NAMES = ("pixels", "sole", "view", "pronation", "familiar")
+MODEL_NAMES = ("pixels", "sole", "view", "pronation", "orientation", "familiar")
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -72,40 +75,31 @@ def build_pixel_model(*, seed: int = 0) -> Pipeline:
     )
 
 
+def _trees(*, seed: int, max_iter: int, learning_rate: float, max_leaf_nodes: int) -> Pipeline:
+    """Gradient-boosted trees in a pipeline (NaN-tolerant; features need no scaling)."""
+    trees = HistGradientBoostingClassifier(
+        max_iter=max_iter,
+        learning_rate=learning_rate,
+        max_leaf_nodes=max_leaf_nodes,
+        l2_regularization=1.0,
+        random_state=seed,
+    )
+    return Pipeline([("trees", trees)])
+
+
 def build_sole_model(*, seed: int = 0) -> Pipeline:
     """Binary sole-or-not classifier on object features."""
-    return Pipeline(
-        [
-            (
-                "trees",
-                HistGradientBoostingClassifier(
-                    max_iter=120,
-                    learning_rate=0.08,
-                    max_leaf_nodes=15,
-                    l2_regularization=1.0,
-                    random_state=seed,
-                ),
-            )
-        ]
-    )
+    return _trees(seed=seed, max_iter=120, learning_rate=0.08, max_leaf_nodes=15)
 
 
 def build_view_model(*, seed: int = 0) -> Pipeline:
     """Outsole / insole / print classifier on object features."""
-    return Pipeline(
-        [
-            (
-                "trees",
-                HistGradientBoostingClassifier(
-                    max_iter=80,
-                    learning_rate=0.1,
-                    max_leaf_nodes=15,
-                    l2_regularization=1.0,
-                    random_state=seed,
-                ),
-            )
-        ]
-    )
+    return _trees(seed=seed, max_iter=80, learning_rate=0.1, max_leaf_nodes=15)
+
+
+def build_orientation_model(*, seed: int = 0) -> Pipeline:
+    """Which turn puts a canonical outline right (classes: ``Turn`` codes 0-3)."""
+    return _trees(seed=seed, max_iter=200, learning_rate=0.1, max_leaf_nodes=31)
 
 
 # Model families of the pronation classifier, selectable when retraining (the retraining
@@ -208,6 +202,7 @@ class ModelBundle:
     sole: Pipeline
     view: Pipeline
     pronation: Pipeline
+    orientation: Pipeline
     familiar: Pipeline
     card: dict[str, Any]
 

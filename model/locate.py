@@ -16,7 +16,8 @@ foot, so areas keep their meaning (the arch index needs that). The per-pixel ``u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import IntEnum
 from typing import Protocol
 
 import cv2
@@ -30,6 +31,9 @@ SEGMENT_LONG_SIDE = 240
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
 PROFILE_BINS = 24
+# Bands along the foot in which the orientation model reads the outline.
+ORIENTATION_BINS = 32
+ORIENTATION_FEATURES = 5 * ORIENTATION_BINS
 # Weight of the toe-tip cue against the arch cue when deciding which side is medial.
 TIP_WEIGHT = 0.5
 
@@ -51,6 +55,45 @@ class Candidate:
     contour: np.ndarray
     mask_area: float
     touches_border: float
+
+
+class Turn(IntEnum):
+    """The four ways a canonical picture can be wrong about its object, and their fix.
+
+    The outline's long axis is reliable; which end is the toe and which side is medial
+    are decisions. Mirroring left-right swaps medial and lateral; flipping top-bottom
+    swaps heel and toe (and, the picture being mirrored by it, the side too); turning
+    half round swaps both ends and sides and keeps the side. Each undoes itself, and
+    doing two is doing the XOR of their codes.
+    """
+
+    KEEP = 0
+    MIRROR = 1
+    FLIP = 2
+    HALF_TURN = 3
+
+    @property
+    def swaps_sides(self) -> bool:
+        return bool(self & 1)
+
+    @property
+    def swaps_ends(self) -> bool:
+        return bool(self & 2)
+
+    @property
+    def changes_side(self) -> bool:
+        """Whether the frame reads as the other foot afterwards."""
+        return self in (Turn.MIRROR, Turn.FLIP)
+
+    def then(self, other: Turn) -> Turn:
+        """This turn followed by ``other``."""
+        return Turn(self ^ other)
+
+    def apply(self, picture: np.ndarray) -> np.ndarray:
+        """A canonical picture (mask or image, rows x cols[, ch]) seen after this turn."""
+        rows = slice(None, None, -1 if self.swaps_ends else 1)
+        cols = slice(None, None, -1 if self.swaps_sides else 1)
+        return picture[rows, cols]
 
 
 @dataclass(frozen=True)
@@ -79,6 +122,10 @@ class FootFrame:
         How sure the concavity test is about which side is medial, 0.5 to 1.
     toe_confidence : float
         How sure the width test is about which end is the toe, 0.5 to 1.
+    side_confidence : float
+        How sure the frame is of the side: from the two tests above as fitted, or the
+        orientation model's probability once it has corrected the frame (see
+        :func:`orientation_vector`).
     """
 
     to_canonical: np.ndarray
@@ -91,6 +138,7 @@ class FootFrame:
     length_px: float
     medial_confidence: float
     toe_confidence: float
+    side_confidence: float
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
         """Map canonical (col, row) points, shape (n, 2), back to working-image (x, y)."""
@@ -104,30 +152,24 @@ class FootFrame:
         # mirror, the photo had its medial edge on the image's left.
         return side_from_medial(view, medial_left=not self.mirrored)
 
-    @property
-    def side_confidence(self) -> float:
-        """Confidence in the side: both the toe end and the medial side must be right."""
-        return float(
-            self.medial_confidence * self.toe_confidence
-            + (1 - self.medial_confidence) * (1 - self.toe_confidence)
+    def turned(self, turn: Turn, *, side_confidence: float) -> FootFrame:
+        """This frame with the canonical picture mirrored and/or flipped end for end."""
+        if turn == Turn.KEEP:
+            return replace(self, side_confidence=side_confidence)
+        swap_sides, swap_ends = turn.swaps_sides, turn.swaps_ends
+        flip = np.array(
+            [
+                [-1.0 if swap_sides else 1.0, 0.0, CANONICAL_WIDTH - 1.0 if swap_sides else 0.0],
+                [0.0, -1.0 if swap_ends else 1.0, CANONICAL_LENGTH - 1.0 if swap_ends else 0.0],
+            ]
         )
-
-    def with_side(self, side: str, view: View) -> FootFrame:
-        """This frame, mirrored if needed so that it reads as ``side`` in ``view``.
-
-        A side given by the caller wins over the outline: it decides which edge is
-        medial, and so the sign of every medial-lateral measure.
-        """
-        if self.side(view) == side:
-            return self
-        flip = np.array([[-1.0, 0.0, CANONICAL_WIDTH - 1.0], [0.0, 1.0, 0.0]])
         to_canonical = flip @ np.vstack([self.to_canonical, [0.0, 0.0, 1.0]])
-        mask = self.mask[:, ::-1].copy()
+        mask = np.ascontiguousarray(turn.apply(self.mask))
         medial_edge, lateral_edge = _edges(mask)
         u, v = _frame_coordinates(mask, medial_edge, lateral_edge)
         return FootFrame(
             to_canonical=to_canonical,
-            mirrored=not self.mirrored,
+            mirrored=self.mirrored != turn.changes_side,
             mask=mask,
             u=u,
             v=v,
@@ -136,6 +178,7 @@ class FootFrame:
             length_px=self.length_px,
             medial_confidence=self.medial_confidence,
             toe_confidence=self.toe_confidence,
+            side_confidence=side_confidence,
         )
 
     def canonical_image(
@@ -598,7 +641,104 @@ def fit_frame(candidate: Candidate) -> FootFrame:
         length_px=length,
         medial_confidence=medial_confidence,
         toe_confidence=toe_confidence,
+        # Both the toe end and the medial side must be right for the side to be.
+        side_confidence=medial_confidence * toe_confidence
+        + (1 - medial_confidence) * (1 - toe_confidence),
     )
+
+
+def orientation_vector(mask: np.ndarray, canonical: np.ndarray) -> np.ndarray:
+    """A canonical picture as the orientation model reads it.
+
+    Per band of rows from the heel end (bottom) to the toe end (top): the mean left and
+    right edge, measured from the picture's centre line in object lengths, and how much
+    of the span between them the object fills (a contact print's midfoot is partly
+    empty); then, across each whole band, how light and how textured the object is
+    against its own average (a heel block, a heel cup, a logo). The appearance is
+    averaged across the foot on purpose: wear differs between the medial and lateral
+    sides with the label, and a side read from wear would turn overpronation into
+    underpronation when it errs; so only the outline tells medial from lateral.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH), bool
+    canonical : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH, 3), uint8
+
+    Returns
+    -------
+    ndarray, shape (ORIENTATION_FEATURES,)
+        Left edges, right edges, fill, lightness, texture; NaN for a band without rows.
+    """
+    left, right = _edges(mask)
+    rows = np.flatnonzero(np.isfinite(left))
+    if rows.size == 0:
+        return np.full(ORIENTATION_FEATURES, np.nan)
+    top, bottom = int(rows[0]), int(rows[-1])
+    span = float(max(bottom - top, 1))
+    band = np.minimum(
+        ((bottom - rows) / span * ORIENTATION_BINS).astype(np.int64), ORIENTATION_BINS - 1
+    )
+    centre = (mask.shape[1] - 1) / 2.0
+    inside = mask[rows]
+    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    texture = np.abs(cv2.Laplacian(gray, cv2.CV_32F, ksize=3))
+    gray_in, texture_in = gray[mask], texture[mask]
+    lightness = (gray[rows] - gray_in.mean()) / max(float(gray_in.std()), 1.0)
+    roughness = texture[rows] / max(float(texture_in.mean()), 1.0)
+    pixels = inside.sum(axis=1).astype(np.float64)
+    per_row = (
+        (left[rows] - centre) / span,
+        (right[rows] - centre) / span,
+        pixels / (right[rows] - left[rows] + 1.0),
+        (lightness * inside).sum(axis=1) / np.maximum(pixels, 1.0),
+        (roughness * inside).sum(axis=1) / np.maximum(pixels, 1.0),
+    )
+    count = np.bincount(band, minlength=ORIENTATION_BINS).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_band = [
+            np.bincount(band, weights=values, minlength=ORIENTATION_BINS) / count
+            for values in per_row
+        ]
+    return np.concatenate(per_band)
+
+
+def turned_orientation_vector(vector: np.ndarray, turn: Turn) -> np.ndarray:
+    """What :func:`orientation_vector` reads of a picture turned by ``turn``, from what it
+    read of the picture as it is: mirrored, the left edges are the right edges seen from
+    the other side; flipped end for end, the bands come in the other order."""
+    left, right, *across = np.split(np.asarray(vector, dtype=np.float64), 5)
+    if turn.swaps_sides:
+        left, right = -right, -left
+    blocks = [left, right, *across]
+    if turn.swaps_ends:
+        blocks = [block[::-1] for block in blocks]
+    return np.concatenate(blocks)
+
+
+def turn_probabilities(probas: np.ndarray) -> np.ndarray:
+    """How likely each turn puts an outline right, from the model's reading of it shown
+    all four ways round.
+
+    The orientation model learned every outline turned each way, but its trees are not
+    exactly consistent: shown the same outline mirrored, they may not answer the mirror
+    of what they answered before. Averaging over the four ways makes the answer the same
+    whichever way round the locator left the outline.
+
+    Parameters
+    ----------
+    probas : ndarray, shape (n, 4, 4)
+        Per object, the model's probabilities of each turn (columns, by ``Turn`` code)
+        for the outline as found turned by each turn (rows, by code).
+
+    Returns
+    -------
+    ndarray, shape (n, 4)
+        Per object, the probability of each turn (by code) for the outline as found.
+    """
+    codes = np.arange(len(Turn))
+    # Shown turned by s, an outline that needs t as found needs t ^ s.
+    needed = codes[None, :] ^ codes[:, None]
+    return np.asarray(probas[:, codes[:, None], needed].mean(axis=1))
 
 
 def _tip_shift(

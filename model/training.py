@@ -12,9 +12,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
+import itertools
 import json
 import os
 import platform
+import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ from typing import Any
 import numpy as np
 import sklearn
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from tqdm import tqdm
 
 from model.classifier import (
@@ -32,6 +36,7 @@ from model.classifier import (
     PRONATION_FAMILIES,
     ModelBundle,
     build_familiarity_model,
+    build_orientation_model,
     build_pronation_model,
     build_sole_model,
     build_view_model,
@@ -49,7 +54,17 @@ from model.features import (
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
-from model.locate import PixelModel
+from model.locate import (
+    CANONICAL_LENGTH,
+    CANONICAL_WIDTH,
+    ORIENTATION_FEATURES,
+    FootFrame,
+    PixelModel,
+    Turn,
+    orientation_vector,
+    turn_probabilities,
+    turned_orientation_vector,
+)
 from model.parallel import worker_pool
 
 # A located object is the labeled foot when its centre lies this close to the labeled
@@ -70,6 +85,10 @@ class LabeledFoot:
     label: str
     center: tuple[float, float]
     length_px: float
+    # Back of the heel and tip of the toe in the photo's pixels, where the manifest has
+    # them (synthetic corpora do; a clinic export does not).
+    heel: tuple[float, float] | None = None
+    toe: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +130,19 @@ def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
                             label=row["label"],
                             center=(float(row["center_x"]), float(row["center_y"])),
                             length_px=float(row.get("length_px") or 0.0),
+                            heel=_point(row, "heel"),
+                            toe=_point(row, "toe"),
                         )
                     )
     return [
         LabeledPhoto(path=p, view=e["view"], feet=tuple(e["feet"]), group=e["group"])
         for p, e in photos.items()
     ]
+
+
+def _point(row: dict[str, str], name: str) -> tuple[float, float] | None:
+    x, y = row.get(f"{name}_x"), row.get(f"{name}_y")
+    return (float(x), float(y)) if x and y else None
 
 
 @dataclass
@@ -146,13 +172,21 @@ def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures
             "side_detected": (
                 None if photo.negative else obj.frame.side(photo.view)  # type: ignore[arg-type]
             ),
+            # The outline as found: the orientation model learns it turned each way.
+            "orientation": orientation_vector(obj.frame.mask, obj.canonical).tolist(),
+            "orientation_truth": None,
         }
         if not photo.negative:
-            # Measure each labeled foot the way round its label says: a side the
-            # outline got wrong would otherwise teach the model mirrored wear.
             foot = _nearest_foot(photo, record["center"])
             if foot is not None:
-                obj = obj.facing(foot.side, photo.view)  # type: ignore[arg-type]
+                # Measure each labeled foot the way round the manifest says: a frame the
+                # outline got wrong would otherwise teach the model misplaced wear.
+                truth = _true_turn(obj.frame, foot, photo.view, decoded.scale)
+                if truth is None:
+                    obj = obj.facing(foot.side, photo.view)  # type: ignore[arg-type]
+                else:
+                    obj = obj.turned(truth, side_confidence=1.0)
+                    record["orientation_truth"] = int(truth)
             _, metrics = wear_metrics(
                 obj.canonical,
                 obj.frame,
@@ -162,6 +196,20 @@ def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures
             record["metrics"] = metrics
         out.objects.append(record)
     return out
+
+
+def _true_turn(frame: FootFrame, foot: LabeledFoot, view: str, scale: float) -> Turn | None:
+    """The turn that puts ``frame`` the way the labeled foot lies (None: unknown)."""
+    if foot.heel is None or foot.toe is None:
+        return None
+    ends = np.array([[CANONICAL_WIDTH / 2.0, 0.0], [CANONICAL_WIDTH / 2.0, CANONICAL_LENGTH - 1.0]])
+    toe_end = frame.to_image(ends)[0] / scale
+    swaps_ends = bool(np.hypot(*(toe_end - foot.heel)) < np.hypot(*(toe_end - foot.toe)))
+    changes_side = frame.side(view) != foot.side  # type: ignore[arg-type]
+    # A flip of the ends changes the side by itself; a mirror is needed when it is not
+    # the change wanted.
+    swaps_sides = changes_side != swaps_ends
+    return Turn(int(swaps_sides) + 2 * int(swaps_ends))
 
 
 def _nearest_foot(photo: LabeledPhoto, center: Sequence[float]) -> LabeledFoot | None:
@@ -177,10 +225,41 @@ def _cache_key(photo: LabeledPhoto, pixel_key: str) -> str:
 
 
 def model_digest(model: Any) -> str:
-    """A content digest of a fitted model (its skops serialisation)."""
+    """A content digest of a fitted model, the same in every process and on every run.
+
+    From its skops serialisation, but not of the archive's bytes: skops names each array
+    file and object after its memory address (``__id__``), and a zip archive stamps each
+    file with the time it was written. Arrays count by their contents, objects by their
+    order in the schema, so the same model keys the feature cache the same way each time.
+    """
     import skops.io as sio
 
-    return hashlib.sha256(sio.dumps(model)).hexdigest()
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as archive:
+        schema = json.loads(archive.read("schema.json"))
+        arrays = {
+            name: hashlib.sha256(archive.read(name)).hexdigest()
+            for name in archive.namelist()
+            if name != "schema.json"
+        }
+    addresses: dict[int, int] = {}
+
+    def canonical(node: Any) -> Any:
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key in sorted(node):
+                if key == "__id__":
+                    out[key] = addresses.setdefault(node[key], len(addresses))
+                elif key == "file" and node[key] in arrays:
+                    out[key] = arrays[node[key]]
+                else:
+                    out[key] = canonical(node[key])
+            return out
+        if isinstance(node, list):
+            return [canonical(item) for item in node]
+        return node
+
+    text = json.dumps(canonical(schema), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _WORKER_PIXEL_MODEL: dict[str, Any] = {}
@@ -318,6 +397,15 @@ class TrainingTable:
     pronation_y: np.ndarray
     pronation_view: np.ndarray
     pronation_groups: np.ndarray
+    # The orientation model's rows: each labeled foot's outline turned all four ways,
+    # labeled with the turn that puts it right; ``orientation_as_found`` marks the rows
+    # of the outline as the locator left it.
+    orientation_x: np.ndarray
+    orientation_y: np.ndarray
+    orientation_groups: np.ndarray
+    orientation_as_found: np.ndarray
+    # Area of each row's outline in squared foot lengths (a whole sole is 0.25 to 0.35).
+    orientation_outline_area: np.ndarray
     summary: dict[str, Any]
 
 
@@ -325,6 +413,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
     """Match located objects to labeled feet and assemble the training rows."""
     obj_rows, is_sole, obj_view, obj_groups = [], [], [], []
     pro_rows, pro_y, pro_view, pro_groups = [], [], [], []
+    ori_rows, ori_y, ori_groups, ori_found, ori_area = [], [], [], [], []
     matched = missed = 0
     left_out = 0
     for photo, feats in zip(photos, features, strict=True):
@@ -346,6 +435,14 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
             pro_y.append(foot.label)
             pro_view.append(photo.view)
             pro_groups.append(photo.group)
+            truth = record.get("orientation_truth")
+            if truth is not None:
+                for turn in Turn:
+                    ori_rows.append(turned_orientation_vector(record["orientation"], turn))
+                    ori_y.append(int(Turn(truth).then(turn)))
+                    ori_groups.append(photo.group)
+                    ori_found.append(turn == Turn.KEEP)
+                    ori_area.append(record["area_px"] / max(foot.length_px, 1.0) ** 2)
         matched += len(used)
         missed += len(photo.feet) - len(used)
     views = Counter(p.view for p in photos)
@@ -358,6 +455,11 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
         pronation_y=np.array(pro_y),
         pronation_view=np.array(pro_view),
         pronation_groups=np.array(pro_groups),
+        orientation_x=np.array(ori_rows, dtype=np.float64).reshape(-1, ORIENTATION_FEATURES),
+        orientation_y=np.array(ori_y, dtype=np.int64),
+        orientation_groups=np.array(ori_groups),
+        orientation_as_found=np.array(ori_found, dtype=bool),
+        orientation_outline_area=np.array(ori_area, dtype=np.float64),
         summary={
             "photos": len(photos),
             "photos_by_view": dict(sorted(views.items())),
@@ -438,6 +540,7 @@ def cross_validate(
             }
     return {
         "scheme": f"{n_splits}-fold stratified group cross-validation (groups: photo/subject)",
+        "orientation": _cross_validate_orientation(table, seed=seed, folds=folds),
         "pronation": {
             "n": len(y),
             "macro_f1": float(
@@ -454,6 +557,65 @@ def cross_validate(
     }
 
 
+def _cross_validate_orientation(
+    table: TrainingTable, *, seed: int = 0, folds: int = 5
+) -> dict[str, Any]:
+    """Grouped cross-validated side and toe accuracy of the orientation model on the
+    outlines as the locator found them, beside the outline rules' own accuracy."""
+    found = table.orientation_as_found
+    if not found.any():
+        return {"n": 0}
+    groups = table.orientation_groups
+    n_splits = min(folds, len(set(groups[found])))
+    if n_splits < 2:
+        return {"n": int(found.sum())}
+    proba = np.zeros((len(found), len(Turn)))
+    for train, test in GroupKFold(n_splits=n_splits).split(table.orientation_x, groups=groups):
+        model = build_orientation_model(seed=seed)
+        model.fit(table.orientation_x[train], table.orientation_y[train])
+        proba[test] = model.predict_proba(table.orientation_x[test])
+    # Each foot's four rows follow one another, as found first (build_table), and a
+    # foot's rows share its group, so they are predicted together, as analysis does.
+    per_foot = turn_probabilities(proba.reshape(-1, len(Turn), len(Turn)))
+    truth = [Turn(t) for t in table.orientation_y[found]]
+    chosen = [Turn(int(t)) for t in per_foot.argmax(axis=1)]
+    pairs = list(zip(chosen, truth, strict=True))
+    return {
+        "n": int(found.sum()),
+        "side_accuracy": float(np.mean([c.changes_side == t.changes_side for c, t in pairs])),
+        "toe_accuracy": float(np.mean([c.swaps_ends == t.swaps_ends for c, t in pairs])),
+        # What fit_frame's outline rules alone got right: the turn needed was none.
+        "rules_side_accuracy": float(np.mean([not t.changes_side for t in truth])),
+        "rules_toe_accuracy": float(np.mean([not t.swaps_ends for t in truth])),
+        # Where the side goes wrong: mostly where the locator's outline is not one whole
+        # sole (a fragment, or a sole with its shoe's upper or the other shoe).
+        "side_accuracy_by_outline_area": _accuracy_by_band(
+            table.orientation_outline_area[found],
+            np.array([c.changes_side == t.changes_side for c, t in pairs]),
+            edges=(0.0, 0.2, 0.25, 0.35, 0.4, np.inf),
+        ),
+    }
+
+
+def _accuracy_by_band(
+    values: np.ndarray, right: np.ndarray, *, edges: Sequence[float]
+) -> list[dict[str, Any]]:
+    """Share of ``right`` in each band of ``values`` between consecutive ``edges``."""
+    bands = []
+    for low, high in itertools.pairwise(edges):
+        inside = (values >= low) & (values < high)
+        if inside.any():
+            bands.append(
+                {
+                    "from": low,
+                    "to": None if np.isinf(high) else high,
+                    "n": int(inside.sum()),
+                    "accuracy": float(right[inside].mean()),
+                }
+            )
+    return bands
+
+
 def fit_bundle(
     table: TrainingTable,
     pixel_model: Any,
@@ -464,8 +626,26 @@ def fit_bundle(
     corpus: dict[str, Any] | None = None,
     cv_metrics: dict[str, Any] | None = None,
     family: str = "hgb",
+    orientation: Any = None,
 ) -> ModelBundle:
-    """Fit the sole, view and pronation models on the whole table; write the model card."""
+    """Fit the models on the whole table; write the model card.
+
+    The orientation model learns from feet whose manifest says where heel and toe lie;
+    a table without any (clinic photos only) must bring one, ``orientation``.
+    """
+    if len(table.orientation_y):
+        orientation = build_orientation_model(seed=seed).fit(
+            table.orientation_x, table.orientation_y
+        )
+        orientation_training: dict[str, Any] = {"feet": int(table.orientation_as_found.sum())}
+    elif orientation is None:
+        raise ValueError(
+            "No labeled foot has heel and toe positions to learn the orientation model from "
+            "(a clinic export has none): add a synthetic corpus's manifest, or train with "
+            "--promote to take it from the model in service."
+        )
+    else:
+        orientation_training = {"reused": True}
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
     soles = table.is_sole
     view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
@@ -489,6 +669,8 @@ def fit_bundle(
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
             "view": "HistGradientBoostingClassifier (outsole / insole / print)",
             "pronation": PRONATION_FAMILIES[family],
+            "orientation": "HistGradientBoostingClassifier (which of four turns puts the "
+            "outline toe up, medial left)",
             "familiar": "Mahalanobis distance from the training soles (standardised object "
             "features, Ledoit-Wolf covariance)",
         },
@@ -503,7 +685,12 @@ def fit_bundle(
             "skops": skops.__version__,
             "python": platform.python_version(),
         },
-        "training_data": {**table.summary, **(corpus or {}), "segmenter": pixel_training or {}},
+        "training_data": {
+            **table.summary,
+            **(corpus or {}),
+            "segmenter": pixel_training or {},
+            "orientation": orientation_training,
+        },
         "metrics": cv_metrics or {},
         "intended_use": "Screening aid for podiatry clinics: reads wear on shoe soles and "
         "insoles. Not a diagnosis. Trained on synthetic photos; shoe wear is "
@@ -514,6 +701,7 @@ def fit_bundle(
         sole=sole,
         view=view,
         pronation=pronation,
+        orientation=orientation,
         familiar=familiarity,
         card=card,
     )
@@ -582,6 +770,7 @@ def train(
         cv_metrics=metrics,
         pixel_training=pixel_training,
         family=family,
+        orientation=base.orientation if base is not None else None,
     )
 
 
@@ -610,7 +799,11 @@ def train_command(
             workers=workers,
             family=family,
         )
-    bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers, family=family)
+    try:
+        bundle = train(manifests, seed=seed, cache_dir=cache_dir, workers=workers, family=family)
+    except ValueError as error:  # what the manifests cannot teach, said plainly
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     save_bundle(bundle, out)
     pron = bundle.card["metrics"]["pronation"]
     print(

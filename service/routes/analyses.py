@@ -155,9 +155,10 @@ async def create_analysis(
     )
     metrics.count_labels(prepared.result)
     response.headers["Location"] = f"/v1/analyses/{record.id}"
-    # Workers share one listening socket and each accepts every pending connection it
-    # sees, so long-lived connections can pile onto one worker while another idles. A
-    # fresh connection per upload (cheap next to an analysis) spreads them across workers.
+    # The kernel gives each new connection to one worker's socket (service/workers.py) and
+    # a kept-alive connection stays there, so a few busy clients could load one worker
+    # while another idles. A fresh connection per upload (cheap next to an analysis) is
+    # placed anew each time.
     response.headers["Connection"] = "close"
     return AnalysisOut.from_record(record)
 

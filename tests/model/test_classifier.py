@@ -48,6 +48,7 @@ def _tiny_bundle(version: str = "test-1") -> ModelBundle:
         sole=binary,
         view=fitted(y),
         pronation=fitted(y),
+        orientation=fitted(np.array([0, 1, 2, 3] * 15)),
         familiar=build_familiarity_model().fit(x),
         card=card,
     )
@@ -135,6 +136,11 @@ def test_single_view_training_set_with_an_empty_column_trains_and_serves() -> No
         pronation_y=y,
         pronation_view=np.array(["outsole"] * len(y)),
         pronation_groups=np.arange(len(y)),
+        orientation_x=np.zeros((0, 3)),
+        orientation_y=np.zeros(0, dtype=np.int64),
+        orientation_groups=np.array([]),
+        orientation_as_found=np.zeros(0, dtype=bool),
+        orientation_outline_area=np.zeros(0),
         summary={},
     )
 
@@ -156,6 +162,7 @@ def test_objects_unlike_every_training_sole_are_not_familiar() -> None:
         sole=None,  # type: ignore[arg-type]
         view=None,  # type: ignore[arg-type]
         pronation=None,  # type: ignore[arg-type]
+        orientation=None,  # type: ignore[arg-type]
         familiar=model,
         card={"familiarity": {"max_distance": 16.8}},  # chi-squared, 6 dof, 99%
     )

@@ -9,10 +9,16 @@ import pytest
 from model.footshape import OutlineParams, medial_on_image_left, outline_polygon
 from model.locate import (
     CANONICAL_LENGTH,
+    CANONICAL_WIDTH,
+    ORIENTATION_BINS,
+    ORIENTATION_FEATURES,
     Candidate,
+    Turn,
     _split_touching,
     find_candidates,
     fit_frame,
+    orientation_vector,
+    turned_orientation_vector,
 )
 from model.synth.render import render_photo
 
@@ -70,12 +76,57 @@ def test_canonical_frame_puts_toe_up_and_medial_left() -> None:
     assert np.dot(toe - centre, tip_direction) > 0.3 * 540
 
 
-def test_a_given_side_mirrors_the_frame() -> None:
+@pytest.mark.parametrize("turn", list(Turn))
+def test_a_turn_moves_the_picture_not_the_object(turn: Turn) -> None:
     frame = fit_frame(_candidate(_outline("outsole", "left", angle=30.0)))
-    assert frame.with_side("left", "outsole") is frame
-    mirrored = frame.with_side("right", "outsole")
-    assert mirrored.side("outsole") == "right"
-    assert np.array_equal(mirrored.mask, frame.mask[:, ::-1])
+    turned = frame.turned(turn, side_confidence=0.9)
+    assert np.array_equal(turned.mask, turn.apply(frame.mask))
+    assert turned.side("outsole") == ("right" if turn.changes_side else "left")
+    assert turned.side_confidence == 0.9
+    # A canonical pixel and its turned place show the same point of the photo.
+    col, row = 20.0, 70.0
+    moved = (
+        CANONICAL_WIDTH - 1 - col if turn.swaps_sides else col,
+        CANONICAL_LENGTH - 1 - row if turn.swaps_ends else row,
+    )
+    assert np.allclose(turned.to_image(np.array([moved])), frame.to_image(np.array([[col, row]])))
+    # Turning back restores the frame.
+    assert np.array_equal(turned.turned(turn, side_confidence=1.0).mask, frame.mask)
+
+
+def test_the_orientation_features_turn_with_the_picture() -> None:
+    mask = fit_frame(_candidate(_outline("insole", "right", angle=200.0))).mask
+    # A picture lighter towards the toe and with stripes on the heel half.
+    picture = np.zeros((*mask.shape, 3), np.uint8)
+    picture[:] = np.linspace(200, 60, mask.shape[0]).astype(np.uint8)[:, None, None]
+    picture[mask.shape[0] // 2 :: 4] = 0
+    bins = ORIENTATION_BINS
+    found = orientation_vector(mask, picture)
+    mirrored = orientation_vector(Turn.MIRROR.apply(mask), Turn.MIRROR.apply(picture))
+    flipped = orientation_vector(Turn.FLIP.apply(mask), Turn.FLIP.apply(picture))
+    assert found.shape == (ORIENTATION_FEATURES,)
+    # Mirrored: the left edges are the right edges seen from the other side, and the
+    # appearance across each band is the same.
+    assert np.allclose(mirrored[:bins], -found[bins : 2 * bins], atol=1e-6)
+    assert np.allclose(mirrored[2 * bins :], found[2 * bins :], atol=1e-5)
+    # Flipped end for end: the bands come in the other order, give or take a row.
+    assert np.allclose(flipped[:bins], found[:bins][::-1], atol=0.02)
+    # The forefoot is wider than the heel; the toe end is lighter; the heel is striped.
+    width = found[bins : 2 * bins] - found[:bins]
+    assert width[int(0.7 * bins)] > width[int(0.15 * bins)]
+    lightness, texture = found[3 * bins : 4 * bins], found[4 * bins :]
+    assert lightness[-3] > 0.5 > -0.5 > lightness[2]
+    assert texture[2] > 2 * texture[-3]
+    # What analysis and training derive without turning the picture: the same readings.
+    assert np.allclose(turned_orientation_vector(found, Turn.MIRROR), mirrored, atol=1e-5)
+    derived = turned_orientation_vector(found, Turn.FLIP)
+    # Band borders fall a row apart when the rows run the other way: the outline agrees
+    # closely, the appearance of most bands too (a band where the stripes begin may not).
+    assert np.allclose(derived[: 3 * bins], flipped[: 3 * bins], atol=0.05)
+    assert np.median(np.abs(derived[3 * bins :] - flipped[3 * bins :])) < 0.01
+    assert np.array_equal(turned_orientation_vector(found, Turn.KEEP), found)
+    half = turned_orientation_vector(turned_orientation_vector(found, Turn.MIRROR), Turn.FLIP)
+    assert np.array_equal(turned_orientation_vector(found, Turn.HALF_TURN), half)
 
 
 def _pair_mask(spacing: float) -> np.ndarray:

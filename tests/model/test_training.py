@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from model.features import OBJECT_FEATURES, PRONATION_FEATURES
-from model.training import LabeledFoot, LabeledPhoto, PhotoFeatures, build_table
+from model.locate import ORIENTATION_FEATURES, Turn
+from model.training import (
+    LabeledFoot,
+    LabeledPhoto,
+    PhotoFeatures,
+    build_table,
+    fit_bundle,
+    model_digest,
+)
 
 FOOT_LENGTH = 400.0
 
@@ -56,3 +67,72 @@ def test_negative_photos_keep_every_object_as_not_a_sole() -> None:
     assert not table.is_sole.any()
     assert len(table.object_x) == 2
     assert np.all(table.object_view == "negative")
+
+
+def test_each_foot_with_known_ends_teaches_all_four_turns() -> None:
+    foot = LabeledFoot(
+        side="left",
+        label="neutral",
+        center=(500.0, 500.0),
+        length_px=FOOT_LENGTH,
+        heel=(500.0, 700.0),
+        toe=(500.0, 300.0),
+    )
+    found = record(505, 498, 0.30, marker=1.0)
+    # The outline as found: left edges -0.5, right edges +1, the rest rising to the toe.
+    bins = ORIENTATION_FEATURES // 5
+    across = np.tile(np.arange(bins, dtype=float), 3)
+    found["orientation"] = [-0.5] * bins + [1.0] * bins + across.tolist()
+    found["orientation_truth"] = int(Turn.FLIP)  # the locator had the toe at the heel
+    unknown = record(905, 498, 0.30, marker=2.0)  # a foot of a clinic export: no ends known
+    unknown["orientation"] = found["orientation"]
+    unknown["orientation_truth"] = None
+    other = LabeledFoot(side="right", label="neutral", center=(900.0, 500.0), length_px=400.0)
+    photo = LabeledPhoto(path=Path("one.jpg"), view="outsole", feet=(foot, other), group="one")
+
+    table = build_table([photo], [PhotoFeatures(objects=[found, unknown])])
+
+    assert len(table.orientation_y) == 4
+    shown = {}
+    for row, label in zip(table.orientation_x, table.orientation_y, strict=True):
+        mirrored = row[0] == -1.0  # the left edge is the right one seen from the other side
+        flipped = row[3 * bins] > row[4 * bins - 1]  # the toe-end band comes first
+        shown[Turn(int(mirrored) + 2 * int(flipped))] = Turn(int(label))
+    # The outline as found needs the flip; flipped already, it needs nothing; mirrored,
+    # it needs the half turn; turned half round, the mirror.
+    assert shown == {
+        Turn.KEEP: Turn.FLIP,
+        Turn.FLIP: Turn.KEEP,
+        Turn.MIRROR: Turn.HALF_TURN,
+        Turn.HALF_TURN: Turn.MIRROR,
+    }
+    assert table.orientation_as_found.tolist() == [True, False, False, False]
+    assert len(table.pronation_y) == 2
+
+
+def test_the_segmenter_digest_keys_the_cache_the_same_on_every_run() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.random.default_rng(3).normal(size=(40, 3))
+    model = LogisticRegression().fit(x, x[:, 0] > 0)
+    first = model_digest(model)
+    time.sleep(2.1)  # a zip archive stamps its files to two seconds
+    assert model_digest(model) == first
+    # Another process holds the same model at other memory addresses.
+    assert model_digest(copy.deepcopy(model)) == first
+    assert model_digest(LogisticRegression(C=0.5).fit(x, x[:, 0] > 0)) != first
+
+
+def test_feet_without_heel_and_toe_cannot_teach_orientation_alone() -> None:
+    foot = LabeledFoot(side="left", label="neutral", center=(500.0, 500.0), length_px=FOOT_LENGTH)
+    photo = LabeledPhoto(path=Path("export.jpg"), view="outsole", feet=(foot,), group="p")
+    found = record(505, 498, 0.30, marker=1.0)
+    found["orientation"] = [0.0] * ORIENTATION_FEATURES
+    found["orientation_truth"] = None  # an export says the side, not where the toe is
+
+    table = build_table([photo], [PhotoFeatures(objects=[found])])
+
+    assert len(table.pronation_y) == 1
+    assert len(table.orientation_y) == 0
+    with pytest.raises(ValueError, match="heel and toe positions"):
+        fit_bundle(table, pixel_model=None)
