@@ -5,7 +5,9 @@ Measures, in one run on the same photos:
 1. the single-process rate in this process, on one thread as a worker has: of the
    analysis the service runs per upload (``service.analysis.prepare_analysis``: the
    analysis, its overlay and the metadata-free copy of the photo), and for reference of
-   the bare ``Analyzer.analyze``;
+   the bare ``Analyzer.analyze``; then the rate of the same analyses in one process per
+   worker at once, with no server (what the cores give together: on this 2-core virtual
+   machine, less than twice one);
 2. ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite store,
    one worker per core unless --workers), driven by --clients concurrent keep-alive
    clients for --duration seconds.
@@ -91,6 +93,43 @@ def single_process_rates(photos: list[bytes], seconds: float) -> tuple[float, fl
         lambda photo: prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
     )
     return analyze_rate, job_rate, job_cpu
+
+
+def _timed_uploads(args: tuple[list[bytes], float, float]) -> float:
+    """In a fresh process: upload analyses per second from ``start_at`` for ``seconds``."""
+    photos, seconds, start_at = args
+    from model.analyze import load_analyzer, use_one_thread
+    from service.analysis import prepare_analysis
+
+    use_one_thread()
+    analyzer = load_analyzer()
+    for photo in photos:  # warm-up
+        prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+    while time.time() < start_at:  # every process starts measuring at once
+        time.sleep(0.005)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        prepare_analysis(
+            analyzer, photos[done % len(photos)], view="auto", side="auto", keep_photo=True
+        )
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def parallel_rate(photos: list[bytes], workers: int, seconds: float) -> float:
+    """Upload analyses per second of ``workers`` processes running them at once, with no
+    server: what the machine's cores give when all work together (they share caches and
+    memory bandwidth, and on a virtual machine their host)."""
+    from model.parallel import worker_pool
+
+    start_at = time.time() + 20.0  # after every process has loaded the model
+    with worker_pool(workers, _no_setup) as pool:
+        rates = list(pool.map(_timed_uploads, [(photos, seconds, start_at)] * workers))
+    return sum(rates)
+
+
+def _no_setup() -> None:
+    return None
 
 
 def free_port() -> int:
@@ -286,6 +325,12 @@ def main() -> int:
         f"single process, one thread: upload analysis (analyze + overlay + metadata-free copy) "
         f"{job_rate:.2f}/s; bare analyze {analyze_rate:.2f}/s"
     )
+    together = parallel_rate(photos, workers, args.baseline_seconds)
+    print(
+        f"{workers} processes at once, no server: upload analysis {together:.2f}/s = "
+        f"{together / (workers * job_rate):.2f} x workers x the single-process rate "
+        "(the most the cores give together)"
+    )
 
     data_dir = Path(tempfile.mkdtemp(prefix="solescan-bench-"))
     port = free_port()
@@ -354,6 +399,10 @@ def main() -> int:
         cpu = memory.cpu.get(pid, 0.0)
         print(f"worker {pid}: peak RSS {rss / 2**20:.0f} MiB, {cpu:.1f} CPU s during the run")
     print(f"throughput / (workers x single-process upload analysis rate) = {ratio_job:.2f}")
+    print(
+        f"throughput / the same analyses in {workers} processes at once = "
+        f"{throughput / together:.2f} (what the server itself costs)"
+    )
     print(
         f"throughput / (workers x bare Analyzer.analyze rate) = {ratio_analyze:.2f} "
         "(the overlay and the metadata-free copy are extra work per upload)"
