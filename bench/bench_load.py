@@ -26,8 +26,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +45,8 @@ for _name in (
 
 import psutil  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+from service.launch import ServiceDidNotStart, free_port, running_service  # noqa: E402
+
 
 
 def render_photos(count: int, megapixels: float) -> list[bytes]:
@@ -130,12 +129,6 @@ def parallel_rate(photos: list[bytes], workers: int, seconds: float) -> float:
 
 def _no_setup() -> None:
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def multipart_request(photo: bytes, port: int, index: int) -> bytes:
@@ -279,24 +272,6 @@ class MemoryWatch:
         self._thread.join()
 
 
-def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not become ready in time")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
@@ -349,40 +324,23 @@ def main() -> int:
         "OPENCV_FOR_THREADS_NUM",
     ):
         env.pop(name, None)  # let `solescan serve` choose, as in production
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        cwd=data_dir,
-    )
     try:
-        wait_ready(port, server)
-        requests = [multipart_request(photos[i % len(photos)], port, i) for i in range(64)]
-        # Warm every worker up (first analyses are slower), then measure.
-        asyncio.run(drive(port, requests, clients, min(5.0, args.duration / 4)))
-        machine_before, client_before = psutil.cpu_times(), time.process_time()
-        with MemoryWatch(server.pid) as memory:
-            latencies, ok, errors, elapsed = asyncio.run(
-                drive(port, requests, clients, args.duration)
-            )
-        client_cpu = time.process_time() - client_before
-        machine_busy = busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before)
+        with running_service(
+            port=port, workers=workers, env=env, log_path=data_dir / "server.log", cwd=data_dir
+        ) as server:
+            requests = [multipart_request(photos[i % len(photos)], port, i) for i in range(64)]
+            # Warm every worker up (first analyses are slower), then measure.
+            asyncio.run(drive(port, requests, clients, min(5.0, args.duration / 4)))
+            machine_before, client_before = psutil.cpu_times(), time.process_time()
+            with MemoryWatch(server.pid) as memory:
+                latencies, ok, errors, elapsed = asyncio.run(
+                    drive(port, requests, clients, args.duration)
+                )
+            client_cpu = time.process_time() - client_before
+            machine_busy = busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before)
+    except ServiceDidNotStart as error:
+        raise SystemExit(str(error)) from error
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
 
     throughput = ok / elapsed

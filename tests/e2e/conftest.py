@@ -14,10 +14,7 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from service.launch import ServiceDidNotStart, free_port, running_service
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,7 +46,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 375, "height": 812}
-START_TIMEOUT_S = 90.0
 
 
 @dataclass
@@ -67,16 +64,10 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _run_server(data_dir: Path, *, with_key: bool, workers: int) -> Iterator[Server]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SOLESCAN_DATA_DIR": str(data_dir),
@@ -98,44 +89,14 @@ def _run_server(data_dir: Path, *, with_key: bool, workers: int) -> Iterator[Ser
         finally:
             store.close()
     log_path = data_dir / "server.log"
-    # `solescan serve`, as in production: uvicorn workers, thread limits, start checks.
-    command = [
-        sys.executable,
-        "-m",
-        "service.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
-    server = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path, key)
+    # `solescan serve`, as in production: its worker processes, thread limits, start checks.
     try:
-        _wait_ready(server)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"the server exited at start-up:\n{server.log_path.read_text()[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.25)
-    pytest.fail(f"the server was not ready in {START_TIMEOUT_S:.0f} s")
+        with running_service(
+            port=port, workers=workers, env=env, log_path=log_path, cwd=REPO
+        ) as process:
+            yield Server(f"http://127.0.0.1:{port}", data_dir, process, log_path, key)
+    except ServiceDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

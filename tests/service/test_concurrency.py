@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from model.analyze import Analyzer
 from service.admin import available_cores
 from service.analysis import json_safe
 from service.app import create_app
+from service.launch import free_port, running_service
 from service.settings import Settings
 from tests.service.conftest import Clinic
 
@@ -102,12 +101,6 @@ def test_parallel_uploads_in_process(
 # -- a real server with two worker processes ----------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
     """`solescan serve --workers 2` on a free loopback port: (base URL, API key, pid)."""
@@ -126,41 +119,16 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
         "OPENCV_FOR_THREADS_NUM",
     ):
         env.pop(name, None)
-    solescan = [sys.executable, "-m", "service.cli"]
     key = subprocess.run(
-        [*solescan, "keys", "create", "--clinic", "north"],
+        [sys.executable, "-m", "service.cli", "keys", "create", "--clinic", "north"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     port = free_port()
-    server = subprocess.Popen(
-        [*solescan, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.3)
-        yield base, key, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running_service(port=port, workers=2, env=env, log_path=tmp_path / "server.log") as server:
+        yield f"http://127.0.0.1:{port}", key, server.pid
 
 
 @pytest.mark.slow
