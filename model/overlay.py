@@ -126,10 +126,12 @@ def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
         cv2.LINE_AA,
         tipLength=0.3,
     )
+    (w, h), _ = cv2.getTextSize("medial", cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, thickness)
+    x, y = label_beyond(tail, head, (w, h), gap=4 + thickness)
     cv2.putText(
         canvas,
         "medial",
-        (int(head[0]) + 4, int(head[1]) - 4),
+        (int(np.clip(x, 2, canvas.shape[1] - w - 2)), int(np.clip(y, h + 2, canvas.shape[0] - 2))),
         cv2.FONT_HERSHEY_SIMPLEX,
         0.5 * scale,
         (255, 255, 255),
@@ -154,3 +156,21 @@ def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
         thickness,
         cv2.LINE_AA,
     )
+
+
+def label_beyond(
+    tail: np.ndarray, head: np.ndarray, size: tuple[int, int], *, gap: float
+) -> tuple[float, float]:
+    """Where to put a label of ``size`` (w, h) past an arrow's head, in its direction.
+
+    Returns the text's bottom-left origin, as OpenCV places text, such that the label's
+    box lies ``gap`` pixels beyond the head along the arrow: never over the arrow or the
+    sole it points out of, whichever way the foot lies.
+    """
+    direction = np.asarray(head, dtype=np.float64) - np.asarray(tail, dtype=np.float64)
+    direction /= max(float(np.linalg.norm(direction)), 1e-9)
+    w, h = size
+    # How far the box's centre must sit from the head for the box to clear it.
+    reach = 0.5 * w * abs(direction[0]) + 0.5 * h * abs(direction[1]) + gap
+    cx, cy = np.asarray(head, dtype=np.float64) + direction * reach
+    return float(cx - w / 2), float(cy + h / 2)
