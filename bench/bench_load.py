@@ -48,7 +48,6 @@ import psutil  # noqa: E402
 from service.launch import ServiceDidNotStart, free_port, running_service  # noqa: E402
 
 
-
 def render_photos(count: int, megapixels: float) -> list[bytes]:
     """Synthetic sole photos the model analyses without rejecting (deterministic)."""
     from model.analyze import load_analyzer

@@ -272,6 +272,24 @@ def _square_object(x: float, y: float, size: float) -> LocatedObject:
     )
 
 
+def _sole_choice(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch, probabilities: dict[int, float]
+) -> DecodedPhoto:
+    """A blank photo, with the sole model answering ``probabilities`` (by object id) and
+    every object familiar: what choosing the soles alone then decides."""
+    monkeypatch.setattr(
+        analyzer, "sole_probabilities", lambda objs: np.array([probabilities[id(o)] for o in objs])
+    )
+    monkeypatch.setattr(analyze_module, "familiar", lambda bundle, rows: np.ones(len(rows), bool))
+    return DecodedPhoto(
+        image=np.zeros((700, 800, 3), np.uint8),
+        original_width=800,
+        original_height=700,
+        scale=1.0,
+        format="jpeg",
+    )
+
+
 def test_a_second_outline_of_a_chosen_sole_is_not_a_second_foot(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,17 +298,25 @@ def test_a_second_outline_of_a_chosen_sole_is_not_a_second_foot(
     piece = _square_object(150, 150, 120)  # inside the whole one
     other = _square_object(500, 100, 200)
     probabilities = {id(whole): 0.9, id(piece): 0.8, id(other): 0.7}
-    monkeypatch.setattr(
-        analyzer, "sole_probabilities", lambda objs: np.array([probabilities[id(o)] for o in objs])
-    )
-    monkeypatch.setattr(analyze_module, "familiar", lambda bundle, rows: np.ones(len(rows), bool))
-    photo = DecodedPhoto(
-        image=np.zeros((600, 800, 3), np.uint8),
-        original_width=800,
-        original_height=600,
-        scale=1.0,
-        format="jpeg",
-    )
+    photo = _sole_choice(analyzer, monkeypatch, probabilities)
 
     assert analyzer._pick_soles(photo, [piece, other, whole]) == [whole, other]
     assert analyzer._pick_soles(photo, [piece, whole]) == [whole]
+
+
+def test_the_doubted_other_shoe_of_a_pair_is_taken_when_it_matches_the_first(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sure = _square_object(100, 100, 200)
+    doubted_twin = _square_object(400, 100, 190)  # about the same size, p 0.3
+    small = _square_object(100, 400, 100)  # a quarter of the size, p 0.45
+    piece = _square_object(150, 150, 150)  # inside the sure one, p 0.45
+    probabilities = {id(sure): 0.9, id(doubted_twin): 0.3, id(small): 0.45, id(piece): 0.45}
+    photo = _sole_choice(analyzer, monkeypatch, probabilities)
+
+    assert analyzer._pick_soles(photo, [small, piece, doubted_twin, sure]) == [sure, doubted_twin]
+    # Alone beside the sure sole, neither a smaller object nor a piece of it is a foot.
+    assert analyzer._pick_soles(photo, [small, piece, sure]) == [sure]
+    # Below the pair threshold, not even a twin is taken.
+    probabilities[id(doubted_twin)] = 0.1
+    assert analyzer._pick_soles(photo, [doubted_twin, sure]) == [sure]
