@@ -40,7 +40,7 @@ def real_scans(analyzer) -> list[dict[str, object]]:  # type: ignore[no-untyped-
                 continue
             foot = result.feet[0]
             frame = foot.located.frame
-            toe, heel = frame.to_image(np.array([[80.0, 0.0], [80.0, 319.0]]))
+            toe, heel = frame.toe_and_heel()
             rows.append(
                 {
                     "file": row["file"],

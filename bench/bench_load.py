@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,62 +73,59 @@ def render_photos(count: int, megapixels: float) -> list[bytes]:
 def single_process_rates(photos: list[bytes], seconds: float) -> tuple[float, float, float]:
     """In this process, on one thread: bare analyses per second, upload analyses per
     second, and CPU seconds per upload analysis (robust to other load on the machine)."""
+
+    analyzer, upload = _warm_upload_job(photos)
+    analyze_rate, _ = _rate(analyzer.analyze, photos, seconds)
+    job_rate, job_cpu = _rate(upload, photos, seconds)
+    return analyze_rate, job_rate, job_cpu
+
+
+def _warm_upload_job(photos: list[bytes]) -> tuple[Any, Callable[[bytes], object]]:
+    """The shipped model, and the work of one upload with it, run once on every photo."""
     from model.analyze import load_analyzer
     from service.analysis import prepare_analysis
 
     analyzer = load_analyzer()
+
+    def upload(photo: bytes) -> object:
+        return prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+
     for photo in photos:  # warm-up
-        prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+        upload(photo)
+    return analyzer, upload
 
-    def rate(job: object) -> tuple[float, float]:
-        done, started, cpu = 0, time.perf_counter(), time.process_time()
-        while time.perf_counter() - started < seconds:
-            job(photos[done % len(photos)])  # type: ignore[operator]
-            done += 1
-        return done / (time.perf_counter() - started), (time.process_time() - cpu) / done
 
-    analyze_rate, _ = rate(lambda photo: analyzer.analyze(photo))
-    job_rate, job_cpu = rate(
-        lambda photo: prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
-    )
-    return analyze_rate, job_rate, job_cpu
+def _rate(
+    job: Callable[[bytes], object], photos: list[bytes], seconds: float
+) -> tuple[float, float]:
+    """``job`` run over the photos in turn for ``seconds``: runs per second, CPU s per run."""
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        job(photos[done % len(photos)])
+        done += 1
+    return done / (time.perf_counter() - started), (time.process_time() - cpu) / done
 
 
 def _timed_uploads(args: tuple[list[bytes], float, float]) -> float:
-    """In a fresh process: upload analyses per second from ``start_at`` for ``seconds``."""
+    """In a pool process: upload analyses per second from ``start_at`` for ``seconds``."""
     photos, seconds, start_at = args
-    from model.analyze import load_analyzer, use_one_thread
-    from service.analysis import prepare_analysis
-
-    use_one_thread()
-    analyzer = load_analyzer()
-    for photo in photos:  # warm-up
-        prepare_analysis(analyzer, photo, view="auto", side="auto", keep_photo=True)
+    _, upload = _warm_upload_job(photos)
     while time.time() < start_at:  # every process starts measuring at once
         time.sleep(0.005)
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        prepare_analysis(
-            analyzer, photos[done % len(photos)], view="auto", side="auto", keep_photo=True
-        )
-        done += 1
-    return done / (time.perf_counter() - started)
+    return _rate(upload, photos, seconds)[0]
 
 
 def parallel_rate(photos: list[bytes], workers: int, seconds: float) -> float:
     """Upload analyses per second of ``workers`` processes running them at once, with no
     server: what the machine's cores give when all work together (they share caches and
     memory bandwidth, and on a virtual machine their host)."""
+    from model.analyze import use_one_thread
     from model.parallel import worker_pool
 
     start_at = time.time() + 20.0  # after every process has loaded the model
-    with worker_pool(workers, _no_setup) as pool:
+    with worker_pool(workers, use_one_thread) as pool:
         rates = list(pool.map(_timed_uploads, [(photos, seconds, start_at)] * workers))
     return sum(rates)
-
-
-def _no_setup() -> None:
-    return None
 
 
 def multipart_request(photo: bytes, port: int, index: int) -> bytes:

@@ -33,7 +33,9 @@ CANONICAL_WIDTH = 160
 PROFILE_BINS = 24
 # Bands along the foot in which the orientation model reads the outline.
 ORIENTATION_BINS = 32
-ORIENTATION_FEATURES = 5 * ORIENTATION_BINS
+# Blocks of bands it reads: left edge, right edge, fill, lightness, texture.
+ORIENTATION_BLOCKS = 5
+ORIENTATION_FEATURES = ORIENTATION_BLOCKS * ORIENTATION_BINS
 # Weight of the toe-tip cue against the arch cue when deciding which side is medial.
 TIP_WEIGHT = 0.5
 
@@ -145,6 +147,12 @@ class FootFrame:
         inverse = cv2.invertAffineTransform(self.to_canonical)
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         return pts @ inverse[:, :2].T + inverse[:, 2]
+
+    def toe_and_heel(self) -> tuple[np.ndarray, np.ndarray]:
+        """Working-image (x, y) of the frame's toe end and heel end, on its centre line."""
+        centre = CANONICAL_WIDTH / 2.0
+        toe, heel = self.to_image(np.array([[centre, 0.0], [centre, CANONICAL_LENGTH - 1.0]]))
+        return toe, heel
 
     def side(self, view: View) -> str:
         """Left or right, from the mirror needed to put the medial side left."""
@@ -706,7 +714,7 @@ def turned_orientation_vector(vector: np.ndarray, turn: Turn) -> np.ndarray:
     """What :func:`orientation_vector` reads of a picture turned by ``turn``, from what it
     read of the picture as it is: mirrored, the left edges are the right edges seen from
     the other side; flipped end for end, the bands come in the other order."""
-    left, right, *across = np.split(np.asarray(vector, dtype=np.float64), 5)
+    left, right, *across = np.split(np.asarray(vector, dtype=np.float64), ORIENTATION_BLOCKS)
     if turn.swaps_sides:
         left, right = -right, -left
     blocks = [left, right, *across]

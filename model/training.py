@@ -55,8 +55,6 @@ from model.features import (
 )
 from model.footshape import LABELS, VIEWS
 from model.locate import (
-    CANONICAL_LENGTH,
-    CANONICAL_WIDTH,
     ORIENTATION_FEATURES,
     FootFrame,
     PixelModel,
@@ -202,8 +200,7 @@ def _true_turn(frame: FootFrame, foot: LabeledFoot, view: str, scale: float) -> 
     """The turn that puts ``frame`` the way the labeled foot lies (None: unknown)."""
     if foot.heel is None or foot.toe is None:
         return None
-    ends = np.array([[CANONICAL_WIDTH / 2.0, 0.0], [CANONICAL_WIDTH / 2.0, CANONICAL_LENGTH - 1.0]])
-    toe_end = frame.to_image(ends)[0] / scale
+    toe_end = frame.toe_and_heel()[0] / scale
     swaps_ends = bool(np.hypot(*(toe_end - foot.heel)) < np.hypot(*(toe_end - foot.toe)))
     changes_side = frame.side(view) != foot.side  # type: ignore[arg-type]
     # A flip of the ends changes the side by itself; a mirror is needed when it is not
@@ -437,12 +434,13 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
             pro_groups.append(photo.group)
             truth = record.get("orientation_truth")
             if truth is not None:
+                area = record["area_px"] / max(foot.length_px, 1.0) ** 2
                 for turn in Turn:
                     ori_rows.append(turned_orientation_vector(record["orientation"], turn))
                     ori_y.append(int(Turn(truth).then(turn)))
                     ori_groups.append(photo.group)
                     ori_found.append(turn == Turn.KEEP)
-                    ori_area.append(record["area_px"] / max(foot.length_px, 1.0) ** 2)
+                    ori_area.append(area)
         matched += len(used)
         missed += len(photo.feet) - len(used)
     views = Counter(p.view for p in photos)

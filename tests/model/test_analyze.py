@@ -255,7 +255,7 @@ def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> Non
         foot = result.feet[0]
         assert foot.side == row["side"], row["file"]
         # The toe is at the top of every scan.
-        toe, heel = foot.located.frame.to_image(np.array([[80.0, 0.0], [80.0, 319.0]]))
+        toe, heel = foot.located.frame.toe_and_heel()
         assert toe[1] < heel[1], row["file"]
 
 

@@ -184,5 +184,5 @@ def test_real_scans_sole_found_toe_up_and_side_right(real_scans, bundle) -> None
         frame = fit_frame(candidates[0])
         assert frame.side("print") == row["side"], row["file"]
         # The toe is at the top of every scan: canonical "up" must point up the image.
-        toe, heel = frame.to_image(np.array([[80.0, 0.0], [80.0, CANONICAL_LENGTH - 1.0]]))
+        toe, heel = frame.toe_and_heel()
         assert toe[1] < heel[1], row["file"]
