@@ -21,12 +21,13 @@ from model.features import (
     MIN_EXPOSURE,
     MIN_OBJECT_PX,
     MIN_SHARPNESS,
+    PROFILE_BINS,
     object_features,
     object_vector,
     pronation_vector,
     wear_metrics,
 )
-from model.footshape import LABELS, VIEWS, Side, View
+from model.footshape import LABELS, VIEWS, Side, View, outline_like_a_foot
 from model.imaging import DecodedPhoto, decode, encode_jpeg, encode_png
 from model.locate import (
     Candidate,
@@ -81,6 +82,11 @@ class LocatedObject:
             frame=self.frame.turned(turn, side_confidence=side_confidence),
             canonical=np.ascontiguousarray(turn.apply(self.canonical)),
         )
+
+    @property
+    def width_profile(self) -> np.ndarray:
+        """The outline's width at PROFILE_BINS places from heel to toe, in its lengths."""
+        return np.array([self.features[f"shape_width_{i}"] for i in range(PROFILE_BINS)])
 
     @property
     def centroid(self) -> tuple[float, float]:
@@ -262,13 +268,16 @@ class Analyzer:
                 reason="no_object",
             )
         probs = self.sole_probabilities(objects)
-        typical = familiar(self.bundle, np.stack([object_vector(o.features) for o in objects]))
+        # Unlike every sole the model learned from, or pinched in like no foot: a photo
+        # of something else, whatever the sole model makes of it.
+        typical = familiar(
+            self.bundle, np.stack([object_vector(o.features) for o in objects])
+        ) & np.array([outline_like_a_foot(o.width_profile) for o in objects])
         ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
         soles: list[LocatedObject] = []
         for p, i in ranked:
             if p < SOLE_THRESHOLD or len(soles) == 2:
                 break
-            # Unlike every sole the model learned from: a photo of something else.
             if not typical[i]:
                 continue
             # The locator's two opinions can outline one sole twice, or a piece of it

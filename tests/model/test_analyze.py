@@ -9,10 +9,11 @@ import pytest
 import model.analyze as analyze_module
 from model.analyze import Analyzer, LocatedObject, rejection_dict
 from model.errors import NoSoleFound, SolescanError
-from model.features import OBJECT_FEATURES
+from model.features import OBJECT_FEATURES, PROFILE_BINS
 from model.footshape import LABELS
 from model.imaging import DecodedPhoto
 from model.locate import Candidate, Turn
+from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
 
 # Photos the behavioural tests transform: one per view and a pair, fixed seeds.
@@ -215,9 +216,26 @@ def test_photos_nobody_here_made_are_rejected(analyzer: Analyzer) -> None:
             accepted.append(name)
         except SolescanError:
             pass
-    # Measured: 25 of the 27 rejected (bench/bench_accuracy.py); target 95%. A regression
-    # floor, not the target.
-    assert len(accepted) <= 3, accepted
+    # Measured: 26 of the 27 rejected (bench/bench_accuracy.py), "retina" accepted as
+    # undetermined; the target is 95%, so at most one may pass.
+    assert len(accepted) <= 1, accepted
+    # Touching coins make sole-sized objects, but pinched in as no foot is.
+    assert "skimage:coins" not in accepted
+
+
+@pytest.mark.parametrize("index", [133, 220])
+def test_a_pair_in_a_pool_of_light_is_found(analyzer: Analyzer, index: int) -> None:
+    """Under a vignette the lit middle of the floor stands out from the darker border,
+    and the shoes with it as one region; the shoes must still be found inside it.
+
+    Photos of the tuning corpus (seed 31337) that were rejected before the locator
+    searched such regions from the inside.
+    """
+    rendered = render_photo(photo_seed(31337, index), max_megapixels=3.0)
+    assert rendered.rows[0]["lighting"] == "vignette"
+    result = analyzer.analyze(rendered.data)
+    assert sorted(f.side for f in result.feet) == sorted(r["side"] for r in rendered.rows)
+    assert len(result.feet) == 2
 
 
 def test_pair_gets_two_feet_and_a_comparison(analyzer: Analyzer) -> None:
@@ -259,6 +277,9 @@ def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> Non
         assert toe[1] < heel[1], row["file"]
 
 
+WIDTHS = [f"shape_width_{i}" for i in range(PROFILE_BINS)]
+
+
 def _square_object(x: float, y: float, size: float) -> LocatedObject:
     contour = np.array(
         [[x, y], [x + size, y], [x + size, y + size], [x, y + size]], dtype=np.float32
@@ -268,7 +289,8 @@ def _square_object(x: float, y: float, size: float) -> LocatedObject:
         candidate=candidate,
         frame=None,  # type: ignore[arg-type]  # not read when choosing soles
         canonical=np.zeros((1, 1, 3), np.uint8),
-        features=dict.fromkeys(OBJECT_FEATURES, 0.0),
+        # A square is as wide as it is long all along: never pinched in.
+        features={**dict.fromkeys(OBJECT_FEATURES, 0.0), **dict.fromkeys(WIDTHS, 1.0)},
     )
 
 
