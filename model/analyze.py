@@ -268,11 +268,7 @@ class Analyzer:
                 reason="no_object",
             )
         probs = self.sole_probabilities(objects)
-        # Unlike every sole the model learned from, or pinched in like no foot: a photo
-        # of something else, whatever the sole model makes of it.
-        typical = familiar(
-            self.bundle, np.stack([object_vector(o.features) for o in objects])
-        ) & np.array([outline_like_a_foot(o.width_profile) for o in objects])
+        typical = self._could_be_soles(objects)
         ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
         soles: list[LocatedObject] = []
         for p, i in ranked:
@@ -300,6 +296,16 @@ class Analyzer:
             "the insole), filling most of the frame.",
             reason="not_a_sole",
         )
+
+    def _could_be_soles(self, objects: list[LocatedObject]) -> np.ndarray:
+        """Whether each object could be a sole at all, whatever the sole model makes of it.
+
+        Not if it is unlike every sole the model learned from (the familiarity check) or
+        pinched in as no foot is (touching coins): either is a photo of something else.
+        """
+        return familiar(
+            self.bundle, np.stack([object_vector(o.features) for o in objects])
+        ) & np.array([outline_like_a_foot(o.width_profile) for o in objects])
 
     def _other_shoe_of_a_pair(
         self,
