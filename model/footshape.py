@@ -193,11 +193,12 @@ def zone_of(u: float) -> str:
 # A sole or insole narrows once along its length, at the arch, and never to a thread.
 # A place counts as pinched where the outline is narrower than PINCH_RATIO of its widest
 # parts on both sides; the narrowest place must keep MIN_WAIST_RATIO of them. Rows of
-# touching coins (scikit-image's sample image) pinch twice, or once to 0.32. On the
-# tuning corpora (seeds 31337 and 27182, used neither in training nor in the benchmark)
-# no foot's outline pinched twice, and the only ones narrower than MIN_WAIST_RATIO were
-# broken (a sole cut across, a fragment of a print, an insole missing its toes); at 0.45
-# the rule also dropped whole outlines of feet (1.3% fewer photos with the right count).
+# touching coins (scikit-image's sample image, as the segmenter of model 2026.11.24-3
+# outlined them) pinch twice, or once to 0.32. On the tuning corpora (seeds 31337 and
+# 27182, used neither in training nor in the benchmark) no foot's outline pinched twice,
+# and the only ones narrower than MIN_WAIST_RATIO were broken (a sole cut across, a
+# fragment of a print, an insole missing its toes); at 0.45 the rule also dropped whole
+# outlines of feet (1.3% fewer photos with the right count).
 PINCH_RATIO = 0.7
 MIN_WAIST_RATIO = 0.35
 

@@ -420,14 +420,18 @@ def contrast_masks(small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         region = labels == i
         share = stats[i, cv2.CC_STAT_AREA] / mask.size
         if share > NOT_A_SOLE_SHARE:
-            rim = region & ~cv2.erode(region.astype(np.uint8), _disk(7)).astype(bool)
-            against_border |= _stands_out(lab, texture, background=rim, region=region)
+            against_border |= _stands_out_inside(lab, texture, region)
             continue
         if share > LARGE_REGION_SHARE and _has_soft_edge(lab[:, :, 0], region):
-            rim = region & ~cv2.erode(region.astype(np.uint8), _disk(7)).astype(bool)
-            inside_regions |= _stands_out(lab, texture, background=rim, region=region)
+            inside_regions |= _stands_out_inside(lab, texture, region)
         against_border[region] = 255
     return against_border, inside_regions
+
+
+def _stands_out_inside(lab: np.ndarray, texture: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Pixels of ``region`` that stand out from its own rim."""
+    rim = region & ~cv2.erode(region.astype(np.uint8), _disk(7)).astype(bool)
+    return _stands_out(lab, texture, background=rim, region=region)
 
 
 def _has_soft_edge(lightness: np.ndarray, region: np.ndarray) -> bool:
