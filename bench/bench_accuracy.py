@@ -112,12 +112,15 @@ def main() -> None:
     by_pair: dict[tuple[object, object], set[object]] = {}
     for r in found:
         by_pair.setdefault((r["pair"], r["side_true"]), set()).add(r["label"])
-    stable = sum(len(labels) == 1 for labels in by_pair.values())
+    stable = [labels for labels in by_pair.values() if len(labels) == 1]
+    # "undetermined" at both visits is the same answer, but not a class.
+    undetermined = sum(labels == {"undetermined"} for labels in stable)
     print(
         f"real scans: found {len(found)}/{len(scans)}, toe up "
         f"{sum(bool(r['toe_up']) for r in found)}/{len(found)}, side right "
         f"{sum(r['side'] == r['side_true'] for r in found)}/{len(found)}, same class at both "
-        f"visits {stable}/{len(by_pair)} shoes"
+        f"visits {len(stable)}/{len(by_pair)} shoes ({undetermined} of them undetermined "
+        "both times)"
     )
     print(json.dumps(report, indent=1))
 
