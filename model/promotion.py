@@ -460,7 +460,7 @@ def train_and_promote(
     """
     from threadpoolctl import threadpool_limits
 
-    from model.training import train
+    from model.training import SEGMENTER_PHOTOS, train
 
     base = base_model(store)
     # The trees are fitted one after the other on a few thousand rows: OpenMP threads
@@ -481,7 +481,7 @@ def train_and_promote(
             cache_dir=cache_dir,
             workers=workers,
             progress=progress,
-            segmenter_photos=0 if base is not None else 300,
+            segmenter_photos=0 if base is not None else SEGMENTER_PHOTOS,
             base=base,
             family=family,
         )
