@@ -27,6 +27,8 @@ LABEL_COLOURS = {  # BGR
     "underpronation": (200, 120, 30),
     "undetermined": (130, 130, 130),
 }
+# Pixels of box around a label's text.
+LABEL_PAD = 4
 
 
 def draw_overlay(result: AnalysisResult) -> np.ndarray:
@@ -127,17 +129,13 @@ def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
         tipLength=0.3,
     )
     (w, h), _ = cv2.getTextSize("medial", cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, thickness)
-    x, y = label_beyond(tail, head, (w, h), gap=4 + thickness)
-    cv2.putText(
-        canvas,
-        "medial",
-        (int(np.clip(x, 2, canvas.shape[1] - w - 2)), int(np.clip(y, h + 2, canvas.shape[0] - 2))),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.5 * scale,
-        (255, 255, 255),
-        thickness,
-        cv2.LINE_AA,
+    # The label's box clears the arrow head as the arrow's own halo does.
+    x, y = label_beyond(tail, head, (w, h), gap=LABEL_PAD + 4 + thickness)
+    origin = (
+        int(np.clip(x, LABEL_PAD, canvas.shape[1] - w - LABEL_PAD)),
+        int(np.clip(y, h + LABEL_PAD, canvas.shape[0] - LABEL_PAD)),
     )
+    put_label(canvas, "medial", origin, 0.5 * scale, thickness, box=(20, 20, 20))
 
     label = foot.label if foot.label != "undetermined" else "undetermined"
     text = f"{foot.side}: {label} ({foot.confidence:.0%})"
@@ -145,17 +143,7 @@ def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, thickness)
     x = int(np.clip(x - w / 2, 2, canvas.shape[1] - w - 2))
     y = int(np.clip(y, h + 4, canvas.shape[0] - base - 2))
-    cv2.rectangle(canvas, (x - 4, y - h - 4), (x + w + 4, y + base + 2), colour, cv2.FILLED)
-    cv2.putText(
-        canvas,
-        text,
-        (x, y),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.7 * scale,
-        (255, 255, 255),
-        thickness,
-        cv2.LINE_AA,
-    )
+    put_label(canvas, text, (x, y), 0.7 * scale, thickness, box=colour)
 
 
 def label_beyond(
@@ -174,3 +162,30 @@ def label_beyond(
     reach = 0.5 * w * abs(direction[0]) + 0.5 * h * abs(direction[1]) + gap
     cx, cy = np.asarray(head, dtype=np.float64) + direction * reach
     return float(cx - w / 2), float(cy + h / 2)
+
+
+def put_label(
+    canvas: np.ndarray,
+    text: str,
+    origin: tuple[int, int],
+    font_scale: float,
+    thickness: int,
+    *,
+    box: tuple[int, int, int],
+) -> None:
+    """White text on a filled box of colour ``box``: legible on any photo, a white scan
+    as well as a dark floor. ``origin`` is the text's bottom-left, as OpenCV places it."""
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    x, y = origin
+    corners = ((x - LABEL_PAD, y - h - LABEL_PAD), (x + w + LABEL_PAD, y + base + 2))
+    cv2.rectangle(canvas, *corners, box, cv2.FILLED)
+    cv2.putText(
+        canvas,
+        text,
+        origin,
+        cv2.FONT_HERSHEY_SIMPLEX,
+        font_scale,
+        (255, 255, 255),
+        thickness,
+        cv2.LINE_AA,
+    )
