@@ -40,7 +40,6 @@ SOFT_EDGE_GRADIENT = 4.0
 # Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
-PROFILE_BINS = 24
 # Bands along the foot in which the orientation model reads the outline.
 ORIENTATION_BINS = 32
 # Blocks of bands it reads: left edge, right edge, fill, lightness, texture.

@@ -27,6 +27,8 @@ LABEL_COLOURS = {  # BGR
     "underpronation": (200, 120, 30),
     "undetermined": (130, 130, 130),
 }
+# The wear map's value where the foot has none (worn pixels are 0 to 1).
+_NO_WEAR = -1.0
 # Pixels of box around a label's text.
 LABEL_PAD = 4
 
@@ -44,11 +46,12 @@ def draw_overlay(result: AnalysisResult) -> np.ndarray:
 
 def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     frame = foot.located.frame
-    wear = np.nan_to_num(foot.wear, nan=0.0)
-    heat = cv2.applyColorMap(np.clip(wear * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
-    alpha = np.where(np.isfinite(foot.wear), 0.2 + 0.45 * wear, 0.0).astype(np.float32)
+    # Only the wear map is carried into the photo, with -1 where the foot has none; the
+    # colours and weights are worked out there. Warping a colour image and a weight image
+    # instead cost twice as much, and this is most of the overlay's time.
+    wear = np.where(np.isfinite(foot.wear), foot.wear, _NO_WEAR).astype(np.float32)
     # Blend only inside the box the canonical rectangle covers in the photo: outside it
-    # the alpha is 0, and a whole-photo float blend per foot cost more than the analysis.
+    # there is nothing to draw, and a whole-photo blend per foot cost more than the analysis.
     inverse = cv2.invertAffineTransform(frame.to_canonical)
     rows, cols = wear.shape
     corners = np.array([[0, 0], [cols, 0], [0, rows], [cols, rows]], np.float64)
@@ -59,11 +62,15 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     inverse[:, 2] -= (x0, y0)
-    size = (x1 - x0, y1 - y0)
-    heat_img = cv2.warpAffine(heat, inverse, size, flags=cv2.INTER_LINEAR)
-    alpha_img = cv2.warpAffine(alpha, inverse, size, flags=cv2.INTER_LINEAR)
+    placed = cv2.warpAffine(
+        wear, inverse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=_NO_WEAR
+    )
+    # Where a worn pixel meets one without wear the blend is negative: outside the foot.
+    inside = placed >= 0
+    heat = cv2.applyColorMap(np.clip(placed * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
+    alpha = np.where(inside, 0.2 + 0.45 * np.clip(placed, 0, 1), 0).astype(np.float32)
     box = canvas[y0:y1, x0:x1]
-    box[:] = cv2.blendLinear(box, heat_img, 1.0 - alpha_img, alpha_img)
+    box[:] = cv2.blendLinear(box, heat, 1.0 - alpha, alpha)
 
 
 def _grid_lines(foot: FootResult) -> list[np.ndarray]:
