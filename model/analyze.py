@@ -190,6 +190,36 @@ class AnalysisResult:
         return encode_jpeg(self.overlay_image(), quality=OVERLAY_JPEG_QUALITY)
 
 
+def _pair_turns(soles: list[LocatedObject], probas: np.ndarray) -> list[tuple[Turn, float]]:
+    """The turns that make two soles one left and one right foot, with the confidence.
+
+    A photo of two shoes is a pair. Deciding each side alone, the orientation model
+    sometimes called both the same foot. Deciding them together, side was right for
+    97.2% of the feet of one tuning corpus (seed 27182) against 96.3%, and for the same
+    95.1% of the other (seed 31337). Of the two ways to split the pair, the one the
+    model finds likelier wins; the confidence is its share of the two. Each sole keeps
+    the toe end the model likes best for the side it gets.
+    """
+    # A frame reads as the other foot after a turn that changes the side; two frames are
+    # opposite feet when exactly one of them ends up mirrored.
+    mirrored_after = [
+        np.array([obj.frame.mirrored != t.changes_side for t in Turn]) for obj in soles
+    ]
+    mass = [
+        {m: float(proba[after == m].sum()) for m in (False, True)}
+        for proba, after in zip(probas, mirrored_after, strict=True)
+    ]
+    first_plain = mass[0][False] * mass[1][True]
+    first_mirrored = mass[0][True] * mass[1][False]
+    first = first_plain < first_mirrored
+    confidence = max(first_plain, first_mirrored) / max(first_plain + first_mirrored, 1e-12)
+    chosen = []
+    for proba, after, mirrored in zip(probas, mirrored_after, (first, not first), strict=True):
+        allowed = np.where(after == mirrored, proba, -1.0)
+        chosen.append((Turn(int(np.argmax(allowed))), confidence))
+    return chosen
+
+
 def rejection_dict(error: SolescanError) -> dict[str, Any]:
     """The result of a photo that could not be analysed, in the same schema."""
     detail: dict[str, Any] = {"code": error.code, "message": error.message}
@@ -344,16 +374,24 @@ class Analyzer:
         The outline rules of ``fit_frame`` pick the toe end and the medial side; the
         model, trained on the true orientation of many outlines, corrects them. The side
         confidence is its probability of the side it chose, whichever end is the toe.
+        Two soles in one photo are a pair: one left and one right (``_pair_turns``).
         """
         found = [orientation_vector(obj.frame.mask, obj.canonical) for obj in soles]
         rows = np.stack([turned_orientation_vector(v, turn) for v in found for turn in Turn])
         shown = self.bundle.orientation.predict_proba(rows).reshape(len(soles), len(Turn), -1)
-        oriented = []
-        for obj, proba in zip(soles, turn_probabilities(shown), strict=True):
-            turn = Turn(int(np.argmax(proba)))
-            side_probability = sum(proba[t] for t in Turn if t.changes_side == turn.changes_side)
-            oriented.append(obj.turned(turn, side_confidence=float(side_probability)))
-        return oriented
+        probas = turn_probabilities(shown)
+        if len(soles) == 2:
+            chosen = _pair_turns(soles, probas)
+        else:
+            chosen = []
+            for proba in probas:
+                turn = Turn(int(np.argmax(proba)))
+                same_side = sum(proba[t] for t in Turn if t.changes_side == turn.changes_side)
+                chosen.append((turn, float(same_side)))
+        return [
+            obj.turned(turn, side_confidence=confidence)
+            for obj, (turn, confidence) in zip(soles, chosen, strict=True)
+        ]
 
     def _classify_feet(
         self, photo: DecodedPhoto, soles: list[LocatedObject], *, view: View, side: SideChoice

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -216,9 +219,9 @@ def test_photos_nobody_here_made_are_rejected(analyzer: Analyzer) -> None:
             accepted.append(name)
         except SolescanError:
             pass
-    # Measured: 23 of the 27 rejected (bench/bench_accuracy.py); "china", "coins",
-    # "gravel" and "retina" pass. The target is 95% (at most one); a regression floor.
-    assert len(accepted) <= 4, accepted
+    # Measured: 24 of the 27 rejected (bench/bench_accuracy.py); "coins", "logo" and
+    # "retina" pass. The target is 95% (at most one); a regression floor.
+    assert len(accepted) <= 3, accepted
 
 
 @pytest.mark.parametrize("index", [133, 220])
@@ -237,11 +240,21 @@ def test_a_pair_in_a_pool_of_light_is_found(analyzer: Analyzer, index: int) -> N
 
 
 def test_pair_gets_two_feet_and_a_comparison(analyzer: Analyzer) -> None:
+    # Seed 204, used before, is one of the pairs whose sides the model gets wrong (side
+    # is right for 95 to 97% of feet, bench/bench_accuracy.py): both feet swapped.
     rendered = render_photo(
-        204, view="outsole", n_feet=2, labels=("overpronation", "neutral"), megapixels=1.5
+        206, view="outsole", n_feet=2, labels=("overpronation", "neutral"), megapixels=1.5
     )
     result = analyzer.analyze(rendered.data)
-    assert sorted(f.side for f in result.feet) == ["left", "right"]
+    assert len(result.feet) == 2
+    for foot in result.feet:
+        nearest = min(
+            rendered.rows,
+            key=lambda row: np.hypot(
+                foot.center[0] - float(row["center_x"]), foot.center[1] - float(row["center_y"])
+            ),
+        )
+        assert foot.side == nearest["side"]
     assert result.comparison is not None
     assert isinstance(result.comparison["notes"], list)
 
@@ -340,3 +353,33 @@ def test_the_doubted_other_shoe_of_a_pair_is_taken_when_it_matches_the_first(
     # Below the pair threshold, not even a twin is taken.
     probabilities[id(doubted_twin)] = 0.1
     assert analyzer._pick_soles(photo, [doubted_twin, sure]) == [sure]
+
+
+def _pair_sole(mirrored: bool) -> Any:
+    return SimpleNamespace(frame=SimpleNamespace(mirrored=mirrored))
+
+
+def test_a_pair_is_split_into_one_left_and_one_right_foot() -> None:
+    # Alone, both outlines would stay as found: the same foot twice. The model is surer
+    # of the second (0.87 against 0.76), so the first is the one that changes side.
+    first = [0.76, 0.24, 0.0, 0.0]  # by Turn code: KEEP, MIRROR, FLIP, HALF_TURN
+    second = [0.87, 0.13, 0.0, 0.0]
+    chosen = analyze_module._pair_turns(
+        [_pair_sole(False), _pair_sole(False)], np.array([first, second])
+    )
+    assert [turn for turn, _ in chosen] == [Turn.MIRROR, Turn.KEEP]
+    expected = 0.24 * 0.87 / (0.24 * 0.87 + 0.76 * 0.13)
+    assert [confidence for _, confidence in chosen] == pytest.approx([expected, expected])
+
+
+def test_a_pair_already_split_keeps_each_soles_best_turn() -> None:
+    # Found mirrored, the second outline is already the other foot; each keeps the turn
+    # the model likes best, a half turn (toe and heel swapped, side kept) included.
+    first = [0.1, 0.05, 0.05, 0.8]
+    second = [0.9, 0.04, 0.03, 0.03]
+    chosen = analyze_module._pair_turns(
+        [_pair_sole(False), _pair_sole(True)], np.array([first, second])
+    )
+    assert [turn for turn, _ in chosen] == [Turn.HALF_TURN, Turn.KEEP]
+    kept = 0.9 * 0.93
+    assert chosen[0][1] == pytest.approx(kept / (kept + 0.1 * 0.07))
