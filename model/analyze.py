@@ -209,12 +209,16 @@ def _pair_turns(soles: list[LocatedObject], probas: np.ndarray) -> list[tuple[Tu
         {m: float(proba[after == m].sum()) for m in (False, True)}
         for proba, after in zip(probas, mirrored_after, strict=True)
     ]
+    # How likely each split is: the first sole ends up plain and the second mirrored, or
+    # the other way round.
     first_plain = mass[0][False] * mass[1][True]
     first_mirrored = mass[0][True] * mass[1][False]
-    first = first_plain < first_mirrored
+    mirror_first = first_plain < first_mirrored
     confidence = max(first_plain, first_mirrored) / max(first_plain + first_mirrored, 1e-12)
     chosen = []
-    for proba, after, mirrored in zip(probas, mirrored_after, (first, not first), strict=True):
+    for proba, after, mirrored in zip(
+        probas, mirrored_after, (mirror_first, not mirror_first), strict=True
+    ):
         allowed = np.where(after == mirrored, proba, -1.0)
         chosen.append((Turn(int(np.argmax(allowed))), confidence))
     return chosen
