@@ -65,7 +65,8 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     placed = cv2.warpAffine(
         wear, inverse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=_NO_WEAR
     )
-    # Where a worn pixel meets one without wear the blend is negative: outside the foot.
+    # Across the foot's edge the interpolation mixes in -1: a pixel that comes out
+    # negative lies mostly outside the foot and gets no colour.
     inside = placed >= 0
     heat = cv2.applyColorMap(np.clip(placed * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
     alpha = np.where(inside, 0.2 + 0.45 * np.clip(placed, 0, 1), 0).astype(np.float32)
