@@ -61,11 +61,15 @@ class Candidate:
         Area in working-image pixels.
     touches_border : float
         Fraction of the outline lying on the image border (0 = fully inside).
+    cut_from : int or None
+        For one of the two pieces a blob was cut into (two soles that touch), a number
+        the other piece shares; None for an object as found.
     """
 
     contour: np.ndarray
     mask_area: float
     touches_border: float
+    cut_from: int | None = None
 
 
 class Turn(IntEnum):
@@ -507,19 +511,25 @@ def find_candidates(
     small, scale = segment_small(image)
     mask = segment(small, pixel_model)
     min_area = min_area_fraction * mask.size
-    pieces: list[np.ndarray] = []
+    pieces: list[tuple[np.ndarray, int | None]] = []
+    blobs_cut = 0
     for source in (mask, *contrast_masks(small)):
         _, labels, stats, _ = cv2.connectedComponentsWithStats(source, connectivity=8)
         for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_candidates] + 1:
             if stats[i, cv2.CC_STAT_AREA] < min_area:
                 continue
             component = (labels == i).astype(np.uint8)
-            for piece in _split_touching(component, min_area=min_area):
-                if not any(_iou(piece, kept) > 0.5 for kept in pieces):
-                    pieces.append(piece)
+            split = _split_touching(component, min_area=min_area)
+            cut_from = None
+            if len(split) == 2:
+                cut_from = blobs_cut
+                blobs_cut += 1
+            for piece in split:
+                if not any(_iou(piece, kept) > 0.5 for kept, _ in pieces):
+                    pieces.append((piece, cut_from))
     candidates = []
     rows, cols = mask.shape
-    for piece in pieces:
+    for piece, cut_from in pieces:
         contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
         on_border = (
@@ -535,10 +545,30 @@ def find_candidates(
                 contour=working,
                 mask_area=float(piece.sum()) / scale**2,
                 touches_border=float(on_border.mean()),
+                cut_from=cut_from,
             )
         )
     candidates.sort(key=lambda c: -c.mask_area)
     return candidates[:max_candidates]
+
+
+def longest_straight_run(contour: np.ndarray, length: float) -> float:
+    """The longest stretch of an outline that runs straight, in units of ``length``.
+
+    The outline is simplified to a polygon that stays within half a percent of
+    ``length`` of it (cv2.approxPolyDP); the answer is its longest side over ``length``.
+
+    Parameters
+    ----------
+    contour : ndarray, shape (n, 2)
+        A closed outline, (x, y) pixels.
+    length : float
+        The object's length in the same pixels.
+    """
+    points = np.asarray(contour, dtype=np.float32).reshape(-1, 1, 2)
+    polygon = cv2.approxPolyDP(points, 0.005 * length, True).reshape(-1, 2).astype(np.float64)
+    sides = np.linalg.norm(np.roll(polygon, -1, axis=0) - polygon, axis=1)
+    return float(sides.max()) / max(length, 1e-9)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from model.locate import (
     _split_touching,
     find_candidates,
     fit_frame,
+    longest_straight_run,
     orientation_vector,
     turned_orientation_vector,
 )
@@ -144,6 +145,29 @@ def test_two_touching_soles_are_split() -> None:
     parts = _split_touching(mask, min_area=500.0)
     assert len(parts) == 2
     assert abs(int(parts[0].sum()) - int(parts[1].sum())) < 0.25 * mask.sum()
+
+
+def test_two_touching_soles_on_a_floor_are_two_pieces_of_one_cut(bundle) -> None:  # type: ignore[no-untyped-def]
+    spacing = next(s for s in range(140, 40, -1) if cv2.connectedComponents(_pair_mask(s))[0] == 2)
+    mask = cv2.resize(_pair_mask(spacing - 4), None, fx=3, fy=3, interpolation=cv2.INTER_NEAREST)
+    photo = np.where(mask[..., None] > 0, (40, 40, 45), (200, 205, 210)).astype(np.uint8)
+    candidates = find_candidates(photo, bundle.pixels)
+    cut = [c for c in candidates if c.cut_from is not None]
+    assert len(cut) == 2
+    assert cut[0].cut_from == cut[1].cut_from
+
+
+def test_longest_straight_run_tells_a_cut_side_from_a_sole() -> None:
+    rectangle = np.array([[0, 0], [100, 0], [100, 300], [0, 300]], np.float32)
+    assert longest_straight_run(rectangle, 300.0) == pytest.approx(1.0)
+    half_disc = np.array(
+        [[150 * np.cos(t), 150 * np.sin(t)] for t in np.linspace(0, np.pi, 200)], np.float32
+    )
+    assert longest_straight_run(half_disc, 300.0) == pytest.approx(1.0, abs=0.01)
+    for seed in range(5):
+        sole = _outline("outsole", "left", angle=30.0 * seed, seed=seed)
+        # Measured on 961 rendered soles: median 0.19, 99% under 0.67 (cut pieces included).
+        assert longest_straight_run(sole, 540.0) < 0.4
 
 
 @pytest.mark.parametrize(
