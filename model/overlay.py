@@ -11,6 +11,7 @@ turns it into PNG only when someone asks for the picture: a PNG of a photo costs
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -40,7 +41,18 @@ def draw_overlay(result: AnalysisResult) -> np.ndarray:
         _draw_heat(canvas, foot)
     for foot in result.feet:
         _draw_grid(canvas, foot)
-        _draw_outline_and_caption(canvas, foot)
+        _draw_outline_and_arrow(canvas, foot)
+    # Labels go on last, over every line, and each where no label is yet: the two feet
+    # of a pair often point their medial arrows at each other.
+    for label in place_labels(result.feet, canvas.shape):
+        put_label(
+            canvas,
+            label.text,
+            label.origin,
+            label.font_scale,
+            label.thickness,
+            box=label.box_colour,
+        )
     return canvas
 
 
@@ -103,55 +115,128 @@ def _draw_grid(canvas: np.ndarray, foot: FootResult) -> None:
         )
 
 
-def _draw_outline_and_caption(canvas: np.ndarray, foot: FootResult) -> None:
-    frame = foot.located.frame
-    colour = LABEL_COLOURS.get(foot.label, (130, 130, 130))
-    scale = max(canvas.shape[:2]) / 1000
-    thickness = max(2, round(3 * scale))
-    contour = np.round(foot.located.candidate.contour).astype(np.int32)
-    cv2.polylines(canvas, [contour], True, colour, thickness, cv2.LINE_AA)
+def _line_thickness(shape: tuple[int, ...]) -> int:
+    return max(2, round(3 * max(shape[:2]) / 1000))
 
-    # The medial arrow: from the axis at the midfoot towards the medial edge, and beyond.
+
+def medial_arrow(foot: FootResult) -> tuple[np.ndarray, np.ndarray]:
+    """Tail and head, in working pixels, of the arrow from the axis at the midfoot to the
+    medial edge and beyond."""
+    frame = foot.located.frame
     rows = np.arange(frame.mask.shape[0])
     filled = np.isfinite(frame.medial_edge)
     top, bottom = rows[filled][0], rows[filled][-1]
     r = int(round(bottom - 0.45 * (bottom - top)))
     mid = (frame.medial_edge[r] + frame.lateral_edge[r]) / 2
     tail, head = frame.to_image(np.array([[mid, r], [frame.medial_edge[r] - 30, r]]))
-    cv2.arrowedLine(
-        canvas,
-        tuple(int(c) for c in tail),
-        tuple(int(c) for c in head),
-        (255, 255, 255),
-        thickness + 2,
-        cv2.LINE_AA,
-        tipLength=0.3,
-    )
-    cv2.arrowedLine(
-        canvas,
-        tuple(int(c) for c in tail),
-        tuple(int(c) for c in head),
-        (20, 20, 20),
-        thickness,
-        cv2.LINE_AA,
-        tipLength=0.3,
-    )
-    (w, h), _ = cv2.getTextSize("medial", cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, thickness)
-    # The label's box clears the arrow head as the arrow's own halo does.
-    x, y = label_beyond(tail, head, (w, h), gap=LABEL_PAD + 4 + thickness)
-    origin = (
-        int(np.clip(x, LABEL_PAD, canvas.shape[1] - w - LABEL_PAD)),
-        int(np.clip(y, h + LABEL_PAD, canvas.shape[0] - LABEL_PAD)),
-    )
-    put_label(canvas, "medial", origin, 0.5 * scale, thickness, box=(20, 20, 20))
+    return tail, head
 
-    label = foot.label if foot.label != "undetermined" else "undetermined"
-    text = f"{foot.side}: {label} ({foot.confidence:.0%})"
-    x, y = np.round(frame.to_image(np.array([[frame.mask.shape[1] / 2, top - 12]]))[0])
-    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, thickness)
-    x = int(np.clip(x - w / 2, 2, canvas.shape[1] - w - 2))
-    y = int(np.clip(y, h + 4, canvas.shape[0] - base - 2))
-    put_label(canvas, text, (x, y), 0.7 * scale, thickness, box=colour)
+
+def _draw_outline_and_arrow(canvas: np.ndarray, foot: FootResult) -> None:
+    colour = LABEL_COLOURS.get(foot.label, (130, 130, 130))
+    thickness = _line_thickness(canvas.shape)
+    contour = np.round(foot.located.candidate.contour).astype(np.int32)
+    cv2.polylines(canvas, [contour], True, colour, thickness, cv2.LINE_AA)
+    tail, head = (tuple(int(c) for c in end) for end in medial_arrow(foot))
+    for shade, width in (((255, 255, 255), thickness + 2), ((20, 20, 20), thickness)):
+        cv2.arrowedLine(canvas, tail, head, shade, width, cv2.LINE_AA, tipLength=0.3)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label's text, where it goes (OpenCV's bottom-left text origin) and its box."""
+
+    text: str
+    origin: tuple[int, int]
+    font_scale: float
+    thickness: int
+    box_colour: tuple[int, int, int]
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """The filled box put_label draws: x0, y0, x1, y1."""
+        (w, h), base = cv2.getTextSize(
+            self.text, cv2.FONT_HERSHEY_SIMPLEX, self.font_scale, self.thickness
+        )
+        x, y = self.origin
+        return x - LABEL_PAD, y - h - LABEL_PAD, x + w + LABEL_PAD, y + base + 2
+
+
+def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
+    """Every foot's caption (side, label, confidence) and "medial" label, each at the
+    first of its places that no label placed before it covers.
+
+    Captions first, above the toe or else below the heel; then the medial labels, past
+    the arrow's head or else beside its shaft. Where every place is covered, the first.
+    """
+    scale = max(shape[:2]) / 1000
+    thickness = _line_thickness(shape)
+    placed: list[Label] = []
+    for foot in feet:
+        text = f"{foot.side}: {foot.label} ({foot.confidence:.0%})"
+        colour = LABEL_COLOURS.get(foot.label, (130, 130, 130))
+        (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, thickness)
+        places = _caption_places(foot, (w, h))
+        placed.append(_first_free(places, text, 0.7 * scale, thickness, colour, shape, placed))
+    for foot in feet:
+        tail, head = medial_arrow(foot)
+        (w, h), _ = cv2.getTextSize("medial", cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, thickness)
+        # The label's box clears the arrow head as the arrow's own halo does.
+        gap = LABEL_PAD + 4 + thickness
+        places = [label_beyond(tail, head, (w, h), gap=gap)]
+        shaft = (tail + head) / 2
+        along = head - tail
+        across = np.array([-along[1], along[0]])
+        places += [label_beyond(shaft, shaft + sign * across, (w, h), gap=gap) for sign in (1, -1)]
+        placed.append(
+            _first_free(places, "medial", 0.5 * scale, thickness, (20, 20, 20), shape, placed)
+        )
+    return placed
+
+
+def _caption_places(foot: FootResult, size: tuple[int, int]) -> list[tuple[float, float]]:
+    frame = foot.located.frame
+    rows = np.arange(frame.mask.shape[0])
+    filled = np.isfinite(frame.medial_edge)
+    top, bottom = rows[filled][0], rows[filled][-1]
+    w = size[0]
+    centre = frame.mask.shape[1] / 2
+    above_toe, below_heel = frame.to_image(np.array([[centre, top - 12], [centre, bottom + 12]]))
+    # Above the toe as the photo shows it (the text's baseline there); else the box just
+    # past the heel, in the direction the foot runs.
+    heel_tail = frame.to_image(np.array([[centre, (top + bottom) / 2]]))[0]
+    return [
+        (above_toe[0] - w / 2, above_toe[1]),
+        label_beyond(heel_tail, below_heel, size, gap=LABEL_PAD),
+    ]
+
+
+def _first_free(
+    places: list[tuple[float, float]],
+    text: str,
+    font_scale: float,
+    thickness: int,
+    colour: tuple[int, int, int],
+    shape: tuple[int, ...],
+    placed: list[Label],
+) -> Label:
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    options = []
+    for x, y in places:
+        # Kept inside the picture, box and all.
+        origin = (
+            int(np.clip(x, LABEL_PAD, shape[1] - w - LABEL_PAD)),
+            int(np.clip(y, h + LABEL_PAD, shape[0] - base - 2)),
+        )
+        options.append(Label(text, origin, font_scale, thickness, colour))
+    for option in options:
+        if not any(_overlaps(option.box, other.box) for other in placed):
+            return option
+    return options[0]
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def label_beyond(

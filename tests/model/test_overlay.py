@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.overlay import label_beyond, put_label
+from model.overlay import label_beyond, medial_arrow, place_labels, put_label
+from model.synth.corpus import photo_seed
+from model.synth.render import render_photo
 
 
 @pytest.mark.parametrize("angle", [0.0, 45.0, 90.0, 135.0, 180.0, 250.0, 300.0])
@@ -34,3 +36,25 @@ def test_a_label_shows_on_white_paper_and_on_a_dark_floor(background: int) -> No
     # White letters on a dark box, whatever lies beneath.
     assert (text_box > 230).sum() > 50
     assert (text_box < 40).sum() > 0.5 * text_box.size
+
+
+def test_the_labels_of_a_pair_facing_each_other_do_not_cover_one_another(analyzer) -> None:  # type: ignore[no-untyped-def]
+    # A pair of insoles from the tuning corpus (seed 31337) whose medial arrows point at
+    # each other: past the heads, the two "medial" labels fell on the same place.
+    rendered = render_photo(photo_seed(31337, 37), max_megapixels=3.0)
+    result = analyzer.analyze(rendered.data)
+    assert len(result.feet) == 2
+    heads = [medial_arrow(foot)[1] for foot in result.feet]
+    medial_width = 60
+    assert np.linalg.norm(heads[0] - heads[1]) < medial_width
+
+    labels = place_labels(result.feet, result.photo.image.shape)
+    assert [label.text for label in labels].count("medial") == 2
+    rows, cols = result.photo.image.shape[:2]
+    for i, label in enumerate(labels):
+        x0, y0, x1, y1 = label.box
+        assert 0 <= x0 < x1 <= cols, label
+        assert 0 <= y0 < y1 <= rows, label
+        for other in labels[i + 1 :]:
+            u0, v0, u1, v1 = other.box
+            assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, (label, other)
