@@ -110,6 +110,8 @@ class Feedback(Base):
         sa.String(36), sa.ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True
     )
     feet: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    # The correct view of the photo, when the one analysed was wrong (None: it was right).
+    view: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     clinician: Mapped[str | None] = mapped_column(sa.String(SUBJECT_REF_LEN), nullable=True)
     key_prefix: Mapped[str | None] = mapped_column(sa.String(KEY_PREFIX_LEN), nullable=True)

@@ -3,9 +3,10 @@
 The manifest has the synthetic corpus's columns (so a clinic export and a rendered corpus
 train together) plus ``subject`` and ``clinic``. One row per foot, for analyses whose
 every found foot got a clinician class; each photo is the stored metadata-free JPEG. The feet's
-centres, lengths, views and sides come from the stored analysis result (the side from the
-clinician's correction when given), so training finds the same objects again and matches
-them to their labels.
+centres, lengths, views and sides come from the stored analysis result, or from the
+clinician's corrections when given (a corrected view turns each foot's side to what that
+view shows, unless the side is corrected too), so training finds the same objects again
+and matches them to their labels.
 
 ``subject`` is a keyed hash of (clinic, subject_ref), never the reference itself: training
 only needs to keep one subject's photos on one side of a split. The key is the service's
@@ -25,12 +26,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from model.footshape import LABELS, VIEWS
+from model.footshape import LABELS, VIEWS, Side, View, medial_on_image_left, side_from_medial
 from model.synth.render import MANIFEST_COLUMNS
 from service.db import Analysis, Feedback, StoredImage
 from service.exceptions import StoreUnavailable
@@ -81,6 +82,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def side_in_view(side: Side, analysed: View, corrected: View) -> Side:
+    """The side an outline read as ``side`` in the ``analysed`` view reads as in the
+    ``corrected`` one: the other side between an outsole (seen from below) and an insole
+    or print (seen from above), which are mirror images of each other."""
+    return side_from_medial(corrected, medial_on_image_left(analysed, side))
+
+
 def _rows_for(
     analysis: Analysis, feedback: Feedback, *, file: str, key: str
 ) -> tuple[list[dict[str, Any]] | None, str | None]:
@@ -88,9 +96,10 @@ def _rows_for(
     result = analysis.result or {}
     if result.get("status", "ok") != "ok":
         return None, "rejected_analysis"
-    view = result.get("view")
-    if view not in VIEWS:
+    analysed_view = result.get("view")
+    if analysed_view not in VIEWS:
         return None, "unknown_view"
+    view = cast(View, feedback.view or analysed_view)
     feet = result.get("feet") or []
     labelled = {int(f["index"]): f for f in feedback.feet or []}
     if not feet:
@@ -115,7 +124,7 @@ def _rows_for(
                 "file": file,
                 "view": view,
                 "n_feet": len(feet),
-                "side": given.get("side") or foot["side"],
+                "side": given.get("side") or side_in_view(foot["side"], analysed_view, view),
                 "label": given["label"],
                 "center_x": foot["center"][0],
                 "center_y": foot["center"][1],

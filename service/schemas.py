@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,6 +13,7 @@ from service.exceptions import InvalidCursor
 from service.store import AnalysisRecord, FeedbackRecord
 
 ViewParam = Literal["auto", "outsole", "insole", "print"]
+ViewName = Literal["outsole", "insole", "print"]
 SideParam = Literal["auto", "left", "right"]
 Label = Literal["neutral", "overpronation", "underpronation", "undetermined"]
 ClinicianLabel = Literal["neutral", "overpronation", "underpronation", "undetermined"]
@@ -171,6 +172,12 @@ class FeedbackIn(BaseModel):
     )
 
     feet: list[FeedbackFoot] = Field(min_length=1, max_length=2)
+    view: ViewName | None = Field(
+        default=None,
+        description="The correct view of the photo, when the analysed one was wrong. The "
+        "export for retraining then reads each foot's side as that view shows it, unless "
+        "the foot's side is given too.",
+    )
     note: str | None = Field(default=None, max_length=2000)
     clinician: str | None = Field(
         default=None,
@@ -190,6 +197,7 @@ class FeedbackIn(BaseModel):
 
 class FeedbackOut(BaseModel):
     feet: list[FeedbackFoot]
+    view: ViewName | None = Field(description="The view correction, if one was given.")
     note: str | None
     clinician: str | None
     created_at: datetime = Field(description="When feedback was first given.")
@@ -199,6 +207,7 @@ class FeedbackOut(BaseModel):
     def from_record(cls, record: FeedbackRecord) -> FeedbackOut:
         return cls(
             feet=[FeedbackFoot.model_validate(foot) for foot in record.feet],
+            view=cast(ViewName | None, record.view),
             note=record.note,
             clinician=record.clinician,
             created_at=record.created_at,
@@ -224,7 +233,7 @@ class AnalysisOut(BaseModel):
     subject_ref: str | None
     status: Literal["ok"]
     error: None = None
-    view: Literal["outsole", "insole", "print"]
+    view: ViewName
     view_source: Literal["given", "detected"]
     model_version: str
     image: ImageSize

@@ -57,6 +57,7 @@ class ApiKeyInfo:
 @dataclass(frozen=True)
 class FeedbackRecord:
     feet: list[dict[str, Any]]
+    view: str | None
     note: str | None
     clinician: str | None
     key_prefix: str | None
@@ -344,6 +345,7 @@ class Store:
         analysis_id: str,
         *,
         feet: list[dict[str, Any]],
+        view: str | None = None,
         note: str | None,
         clinician: str | None,
         key_prefix: str | None,
@@ -359,6 +361,7 @@ class Store:
                     row = Feedback(analysis_id=analysis_id, created_at=now)
                     session.add(row)
                 row.feet = feet
+                row.view = view
                 row.note = note
                 row.clinician = clinician
                 row.key_prefix = key_prefix
@@ -437,6 +440,7 @@ def _key_info(row: ApiKey) -> ApiKeyInfo:
 def _feedback_record(row: Feedback) -> FeedbackRecord:
     return FeedbackRecord(
         feet=list(row.feet),
+        view=row.view,
         note=row.note,
         clinician=row.clinician,
         key_prefix=row.key_prefix,

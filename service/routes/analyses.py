@@ -262,6 +262,7 @@ def put_feedback(
         caller.clinic,
         str(analysis_id),
         feet=[foot.model_dump(exclude_none=True) for foot in feedback.feet],
+        view=feedback.view,
         note=feedback.note,
         clinician=feedback.clinician,
         key_prefix=caller.key_prefix,

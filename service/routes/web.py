@@ -324,12 +324,14 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 _SIDES: dict[str, Literal["left", "right"]] = {"left": "left", "right": "right"}
 SideCorrection = Literal["", "left", "right"]
+ViewCorrection = Literal["", "outsole", "insole", "print"]
 
 
 def _feedback_in(
     analysis: AnalysisOut,
     labels: list[ClinicianLabel | None],
     sides: list[str],
+    view: ViewCorrection,
     note: str,
     clinician: str,
 ) -> FeedbackIn:
@@ -343,7 +345,13 @@ def _feedback_in(
         if side == foot.side:
             side = None
         feet.append(FeedbackFoot(index=index, label=label, side=side))
-    return FeedbackIn(feet=feet, note=note.strip() or None, clinician=clinician.strip() or None)
+    return FeedbackIn(
+        feet=feet,
+        # Only a changed view is a correction worth sending, as for the side.
+        view=view if view and view != analysis.view else None,
+        note=note.strip() or None,
+        clinician=clinician.strip() or None,
+    )
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -430,12 +438,13 @@ def feedback(
     label_1: Annotated[ClinicianLabel | None, Form()] = None,
     side_0: Annotated[SideCorrection, Form()] = "",
     side_1: Annotated[SideCorrection, Form()] = "",
+    view: Annotated[ViewCorrection, Form()] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     clinician: Annotated[str, Form(max_length=SUBJECT_REF_MAX)] = "",
 ) -> Response:
     """Store the clinician's labels through the API's handler."""
     analysis = analyses.get_analysis(caller, store, analysis_id)
-    given = _feedback_in(analysis, [label_0, label_1], [side_0, side_1], note, clinician)
+    given = _feedback_in(analysis, [label_0, label_1], [side_0, side_1], view, note, clinician)
     analyses.put_feedback(caller, store, analysis_id, given)
     if not wants_fragment(request):
         return RedirectResponse(f"/analyses/{analysis_id}?saved=1#review", status_code=303)

@@ -210,6 +210,9 @@ def test_confirm_or_correct_the_reading_and_see_it_saved(
     # The model's reading is preselected: saving as is confirms it.
     expect(review.locator(f"input[name=label_0][value={left['label']}]")).to_be_checked()
     review.locator(f"input[name=label_1][value={corrected}]").check()
+    # The photo was of the other kind than the model read: the clinician says so too.
+    other_view = "insole" if analysis["view"] != "insole" else "outsole"
+    review.get_by_label("Photo of").select_option(other_view)
     review.get_by_label("Note").fill("Gait analysis agrees on the left.")
     review.get_by_label("Clinician").fill("dr-lee")
     shot("review-filled")
@@ -219,6 +222,8 @@ def test_confirm_or_correct_the_reading_and_see_it_saved(
     expect(status).to_contain_text("Saved.")
     expect(status).to_contain_text(f"Left foot confirmed as {left['label']}")
     expect(status).to_contain_text(f"Right foot corrected to {corrected}")
+    view_name = {"insole": "insole", "outsole": "shoe sole"}[other_view]
+    expect(status).to_contain_text(f"Photo corrected to {view_name}")
     expect(status).to_be_focused()
     shot("review-saved")
 
@@ -230,10 +235,12 @@ def test_confirm_or_correct_the_reading_and_see_it_saved(
     ]
     assert stored["note"] == "Gait analysis agrees on the left."
     assert stored["clinician"] == "dr-lee"
+    assert stored["view"] == other_view
 
     page.reload()
     review = page.locator(f"#review-{analysis['id']}")
     expect(review.locator(f"input[name=label_1][value={corrected}]")).to_be_checked()
+    expect(review.get_by_label("Photo of")).to_have_value(other_view)
     expect(review.locator("[data-review-status]")).to_contain_text("Reviewed.")
     expect(review.get_by_label("Note")).to_have_value("Gait analysis agrees on the left.")
 

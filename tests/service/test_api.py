@@ -146,15 +146,17 @@ def test_feedback_is_stored_replaced_and_shown(
     )
     assert first.status_code == 200, first.text
     assert first.json()["feet"] == [{"index": 0, "label": "overpronation", "side": None}]
+    assert first.json()["view"] is None
     second = client.post(
         url,
-        json={"feet": [{"index": 0, "label": "neutral", "side": "right"}]},
+        json={"feet": [{"index": 0, "label": "neutral", "side": "right"}], "view": "insole"},
         headers=north.headers,
     )
     assert second.status_code == 200
     assert second.json()["created_at"] == first.json()["created_at"]
     shown = client.get(created["links"]["self"], headers=north.headers).json()["feedback"]
     assert shown["feet"] == [{"index": 0, "label": "neutral", "side": "right"}]
+    assert shown["view"] == "insole"
     assert shown["note"] is None
     assert shown["clinician"] is None
 
@@ -171,6 +173,7 @@ def test_feedback_is_stored_replaced_and_shown(
         ),
         ({"feet": [{"index": 0, "label": "neutral"}], "extra": 1}, "validation_error"),
         ({"note": "no feet"}, "validation_error"),
+        ({"feet": [{"index": 0, "label": "neutral"}], "view": "auto"}, "validation_error"),
     ],
 )
 def test_feedback_is_validated_against_the_analysis(

@@ -106,6 +106,7 @@ def test_wheel_ships_model_and_migrations(tmp_path: Path) -> None:
     assert "model/artifacts/CURRENT" in names
     assert "service/alembic.ini" in names
     assert "service/migrations/env.py" in names
-    assert any(n.startswith("service/migrations/versions/0001") for n in names)
+    for revision in ("0001", "0002"):
+        assert any(n.startswith(f"service/migrations/versions/{revision}") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "solescan = service.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from model.synth.render import MANIFEST_COLUMNS
-from service.export import EXPORT_COLUMNS, export_feedback, subject_hash
+from service.export import EXPORT_COLUMNS, export_feedback, side_in_view, subject_hash
 from service.settings import get_settings
 from service.store import NewAnalysis, Store
 
@@ -66,6 +66,7 @@ def add(
     subject: str | None = "patient-7",
     feet: int = 1,
     labels: list[dict[str, Any]] | None = None,
+    view: str | None = None,
     keep_photo: bool = True,
     seed: int = 0,
 ) -> str:
@@ -83,7 +84,13 @@ def add(
     )
     if labels is not None:
         store.put_feedback(
-            clinic, record.id, feet=labels, note=None, clinician="dr-a", key_prefix=None
+            clinic,
+            record.id,
+            feet=labels,
+            view=view,
+            note=None,
+            clinician="dr-a",
+            key_prefix=None,
         )
     return record.id
 
@@ -128,6 +135,38 @@ def test_labelled_kept_photos_become_manifest_rows(store: Store, tmp_path: Path)
     assert summary.skipped == {"undetermined_label": 1, "foot_without_label": 1}
     info = json.loads((tmp_path / "out" / "corpus.json").read_text())
     assert info["labels"] == {"neutral": 1, "overpronation": 1}
+
+
+def test_a_corrected_view_turns_the_sides_it_mirrors(store: Store, tmp_path: Path) -> None:
+    """Analysed as an outsole (seen from below), the photo was an insole (seen from
+    above): the outline read as a left foot is a right one, unless the side is given."""
+    add(
+        store,
+        feet=2,
+        labels=[
+            {"index": 0, "label": "neutral"},
+            {"index": 1, "label": "neutral", "side": "right"},  # given: kept as given
+        ],
+        view="insole",
+        seed=1,
+    )
+    add(store, labels=[{"index": 0, "label": "neutral"}], view="outsole", seed=2)  # same view
+    export_feedback(store, tmp_path / "out", subject_key="pepper")
+    rows = read(tmp_path / "out")
+    assert sorted((r["view"], r["side"]) for r in rows) == [
+        ("insole", "right"),
+        ("insole", "right"),
+        ("outsole", "left"),
+    ]
+
+
+@pytest.mark.parametrize("analysed", ["outsole", "insole", "print"])
+@pytest.mark.parametrize("corrected", ["outsole", "insole", "print"])
+def test_side_in_view_flips_only_between_below_and_above(analysed: str, corrected: str) -> None:
+    flips = (analysed == "outsole") != (corrected == "outsole")
+    for side, other in (("left", "right"), ("right", "left")):
+        expected = other if flips else side
+        assert side_in_view(side, analysed, corrected) == expected  # type: ignore[arg-type]
 
 
 def test_the_manifest_trains_like_a_synthetic_one(

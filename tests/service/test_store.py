@@ -221,7 +221,49 @@ def test_migrations_match_models_and_are_idempotent(store: Store) -> None:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
     assert diff == []
-    assert version == [("0001",)]
+    assert version == [("0002",)]
+
+
+def test_the_view_migration_goes_down_and_up_keeping_feedback(database_url: str) -> None:
+    """Feedback given before the view correction existed survives the upgrade, as None."""
+    from alembic import command
+
+    from service.db import alembic_config
+
+    first = Store.open(database_url)
+    created = first.create_analysis(new_analysis())
+    first.put_feedback(
+        "north",
+        created.id,
+        feet=[{"index": 0, "label": "neutral"}],
+        view="insole",
+        note="seen",
+        clinician=None,
+        key_prefix=None,
+    )
+    first.close()
+    engine = make_engine(database_url)
+    try:
+        config = alembic_config()
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+            connection.commit()
+        with engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("feedback")}
+        assert "view" not in columns
+    finally:
+        engine.dispose()
+    second = Store.open(database_url)  # migrates to head, as the service does at start
+    try:
+        record = second.get_analysis("north", created.id)
+        assert record is not None
+        assert record.feedback is not None
+        assert record.feedback.feet == [{"index": 0, "label": "neutral"}]
+        assert record.feedback.note == "seen"
+        assert record.feedback.view is None
+    finally:
+        second.close()
 
 
 def test_concurrent_upgrades_serialise(database_url: str) -> None:
