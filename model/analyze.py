@@ -478,7 +478,15 @@ def _overlap(a: LocatedObject, b: LocatedObject) -> bool:
 
 def _half_of_something(piece: LocatedObject, soles: list[LocatedObject]) -> bool:
     """Whether ``piece`` is one half of a blob the locator cut, taken without the other
-    half, with the cut running along most of it (see HALF_OF_SOMETHING_STRAIGHT_RUN)."""
+    half, with the cut running along most of it (see HALF_OF_SOMETHING_STRAIGHT_RUN).
+
+    The other half counts only as itself, the piece of the same cut: where another of the
+    locator's opinions outlined it first (and so the piece itself was not kept), a foot
+    standing in its place does not count. Counting any foot that holds the other half's
+    centre instead let a dark patch cut from beside an insole through as a second foot
+    (seed 4711, photo 460: feet count 96.4% against 96.6%) and changed nothing else on
+    the 1,800 rendered photos of the tuning and benchmark corpora.
+    """
     cut_from = piece.candidate.cut_from
     if cut_from is None or any(
         sole is not piece and sole.candidate.cut_from == cut_from for sole in soles
