@@ -21,6 +21,7 @@ from model.footshape import BANDS, ZONES
 
 if TYPE_CHECKING:
     from model.analyze import AnalysisResult, FootResult
+    from model.locate import FootFrame
 
 LABEL_COLOURS = {  # BGR
     "neutral": (90, 170, 40),
@@ -86,12 +87,18 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     box[:] = cv2.blendLinear(box, heat, 1.0 - alpha, alpha)
 
 
+def _length_span(frame: FootFrame) -> tuple[int, int]:
+    """The first (toe) and last (heel) canonical rows the foot fills."""
+    rows = np.flatnonzero(np.isfinite(frame.medial_edge))
+    return int(rows[0]), int(rows[-1])
+
+
 def _grid_lines(foot: FootResult) -> list[np.ndarray]:
     """Zone borders and band borders as polylines in canonical (col, row) pixels."""
     frame = foot.located.frame
+    top, bottom = _length_span(frame)
     rows = np.arange(frame.mask.shape[0])
     filled = np.isfinite(frame.medial_edge)
-    top, bottom = rows[filled][0], rows[filled][-1]
     lines = []
     for _, (u0, _) in list(ZONES.items())[1:]:
         r = int(round(bottom - u0 * (bottom - top)))
@@ -123,9 +130,7 @@ def medial_arrow(foot: FootResult) -> tuple[np.ndarray, np.ndarray]:
     """Tail and head, in working pixels, of the arrow from the axis at the midfoot to the
     medial edge and beyond."""
     frame = foot.located.frame
-    rows = np.arange(frame.mask.shape[0])
-    filled = np.isfinite(frame.medial_edge)
-    top, bottom = rows[filled][0], rows[filled][-1]
+    top, bottom = _length_span(frame)
     r = int(round(bottom - 0.45 * (bottom - top)))
     mid = (frame.medial_edge[r] + frame.lateral_edge[r]) / 2
     tail, head = frame.to_image(np.array([[mid, r], [frame.medial_edge[r] - 30, r]]))
@@ -155,11 +160,7 @@ class Label:
     @property
     def box(self) -> tuple[int, int, int, int]:
         """The filled box put_label draws: x0, y0, x1, y1."""
-        (w, h), base = cv2.getTextSize(
-            self.text, cv2.FONT_HERSHEY_SIMPLEX, self.font_scale, self.thickness
-        )
-        x, y = self.origin
-        return x - LABEL_PAD, y - h - LABEL_PAD, x + w + LABEL_PAD, y + base + 2
+        return label_box(self.text, self.origin, self.font_scale, self.thickness)
 
 
 def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
@@ -196,9 +197,7 @@ def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
 
 def _caption_places(foot: FootResult, size: tuple[int, int]) -> list[tuple[float, float]]:
     frame = foot.located.frame
-    rows = np.arange(frame.mask.shape[0])
-    filled = np.isfinite(frame.medial_edge)
-    top, bottom = rows[filled][0], rows[filled][-1]
+    top, bottom = _length_span(frame)
     w = size[0]
     centre = frame.mask.shape[1] / 2
     above_toe, below_heel = frame.to_image(np.array([[centre, top - 12], [centre, bottom + 12]]))
@@ -257,6 +256,16 @@ def label_beyond(
     return float(cx - w / 2), float(cy + h / 2)
 
 
+def label_box(
+    text: str, origin: tuple[int, int], font_scale: float, thickness: int
+) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) behind a label whose text starts at ``origin`` (its
+    bottom-left, as OpenCV places text): the text, LABEL_PAD around it, its descent below."""
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    x, y = origin
+    return x - LABEL_PAD, y - h - LABEL_PAD, x + w + LABEL_PAD, y + base + 2
+
+
 def put_label(
     canvas: np.ndarray,
     text: str,
@@ -268,10 +277,8 @@ def put_label(
 ) -> None:
     """White text on a filled box of colour ``box``: legible on any photo, a white scan
     as well as a dark floor. ``origin`` is the text's bottom-left, as OpenCV places it."""
-    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
-    x, y = origin
-    corners = ((x - LABEL_PAD, y - h - LABEL_PAD), (x + w + LABEL_PAD, y + base + 2))
-    cv2.rectangle(canvas, *corners, box, cv2.FILLED)
+    x0, y0, x1, y1 = label_box(text, origin, font_scale, thickness)
+    cv2.rectangle(canvas, (x0, y0), (x1, y1), box, cv2.FILLED)
     cv2.putText(
         canvas,
         text,

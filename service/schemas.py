@@ -9,11 +9,11 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from model.footshape import View
 from service.exceptions import InvalidCursor
 from service.store import AnalysisRecord, FeedbackRecord
 
 ViewParam = Literal["auto", "outsole", "insole", "print"]
-ViewName = Literal["outsole", "insole", "print"]
 SideParam = Literal["auto", "left", "right"]
 Label = Literal["neutral", "overpronation", "underpronation", "undetermined"]
 ClinicianLabel = Literal["neutral", "overpronation", "underpronation", "undetermined"]
@@ -172,7 +172,7 @@ class FeedbackIn(BaseModel):
     )
 
     feet: list[FeedbackFoot] = Field(min_length=1, max_length=2)
-    view: ViewName | None = Field(
+    view: View | None = Field(
         default=None,
         description="The correct view of the photo, when the analysed one was wrong. The "
         "export for retraining then reads each foot's side as that view shows it, unless "
@@ -197,7 +197,7 @@ class FeedbackIn(BaseModel):
 
 class FeedbackOut(BaseModel):
     feet: list[FeedbackFoot]
-    view: ViewName | None = Field(description="The view correction, if one was given.")
+    view: View | None = Field(description="The view correction, if one was given.")
     note: str | None
     clinician: str | None
     created_at: datetime = Field(description="When feedback was first given.")
@@ -207,7 +207,7 @@ class FeedbackOut(BaseModel):
     def from_record(cls, record: FeedbackRecord) -> FeedbackOut:
         return cls(
             feet=[FeedbackFoot.model_validate(foot) for foot in record.feet],
-            view=cast(ViewName | None, record.view),
+            view=cast(View | None, record.view),
             note=record.note,
             clinician=record.clinician,
             created_at=record.created_at,
@@ -233,7 +233,7 @@ class AnalysisOut(BaseModel):
     subject_ref: str | None
     status: Literal["ok"]
     error: None = None
-    view: ViewName
+    view: View
     view_source: Literal["given", "detected"]
     model_version: str
     image: ImageSize
