@@ -185,9 +185,11 @@ def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
         # The label's box clears the arrow head as the arrow's own halo does.
         gap = LABEL_PAD + 4 + thickness
         places = [label_beyond(tail, head, (w, h), gap=gap)]
+        # Beside the shaft: the box clears the shaft's middle by the same gap. (A step
+        # across as long as the arrow put it an arrow's length away from it.)
         shaft = (tail + head) / 2
         along = head - tail
-        across = np.array([-along[1], along[0]])
+        across = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
         places += [label_beyond(shaft, shaft + sign * across, (w, h), gap=gap) for sign in (1, -1)]
         placed.append(
             _first_free(places, "medial", 0.5 * scale, thickness, (20, 20, 20), shape, placed)

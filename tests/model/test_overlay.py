@@ -50,6 +50,16 @@ def test_the_labels_of_a_pair_facing_each_other_do_not_cover_one_another(analyze
 
     labels = place_labels(result.feet, result.photo.image.shape)
     assert [label.text for label in labels].count("medial") == 2
+    # Each "medial" stays by its own arrow: its box's centre within one label width of
+    # the arrow, past the head or beside the shaft.
+    medials = [label for label in labels if label.text == "medial"]
+    for foot, label in zip(result.feet, medials, strict=True):
+        tail, head = medial_arrow(foot)
+        x0, y0, x1, y1 = label.box
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        along = head - tail
+        t = np.clip((centre - tail) @ along / (along @ along), 0.0, 1.0)
+        assert np.linalg.norm(centre - (tail + t * along)) < x1 - x0, label
     rows, cols = result.photo.image.shape[:2]
     for i, label in enumerate(labels):
         x0, y0, x1, y1 = label.box
