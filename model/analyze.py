@@ -16,6 +16,7 @@ import numpy as np
 
 from model import explain as explain_text
 from model.classifier import ModelBundle, familiar, load_bundle
+from model.compiled import for_serving
 from model.errors import NoSoleFound, SolescanError
 from model.features import (
     MIN_EXPOSURE,
@@ -247,6 +248,12 @@ class Analyzer:
 
     def __init__(self, bundle: ModelBundle) -> None:
         self.bundle = bundle
+        # The tree models predict through compiled copies: same results, a fraction of
+        # scikit-learn's per-call cost on the few rows of one photo (model.compiled).
+        self._sole = for_serving(bundle.sole)
+        self._view = for_serving(bundle.view)
+        self._orientation = for_serving(bundle.orientation)
+        self._pronation = for_serving(bundle.pronation)
 
     @property
     def version(self) -> str:
@@ -301,7 +308,7 @@ class Analyzer:
         if not objects:
             return np.zeros(0)
         rows = np.stack([object_vector(o.features) for o in objects])
-        return self.bundle.sole.predict_proba(rows)[:, 1]
+        return self._sole.predict_proba(rows)[:, 1]
 
     def _pick_soles(self, photo: DecodedPhoto, objects: list[LocatedObject]) -> list[LocatedObject]:
         if not objects:
@@ -379,8 +386,8 @@ class Analyzer:
 
     def _detect_view(self, soles: list[LocatedObject]) -> View:
         rows = np.stack([object_vector(o.features) for o in soles])
-        probs = self.bundle.view.predict_proba(rows).mean(axis=0)
-        classes = list(self.bundle.view.classes_)
+        probs = self._view.predict_proba(rows).mean(axis=0)
+        classes = list(self._view.classes_)
         return classes[int(np.argmax(probs))]
 
     def _orient(self, soles: list[LocatedObject]) -> list[LocatedObject]:
@@ -393,7 +400,7 @@ class Analyzer:
         """
         found = [orientation_vector(obj.frame.mask, obj.canonical) for obj in soles]
         rows = np.stack([turned_orientation_vector(v, turn) for v in found for turn in Turn])
-        shown = self.bundle.orientation.predict_proba(rows).reshape(len(soles), len(Turn), -1)
+        shown = self._orientation.predict_proba(rows).reshape(len(soles), len(Turn), -1)
         probas = turn_probabilities(shown)
         if len(soles) == 2:
             chosen = _pair_turns(soles, probas)
@@ -425,8 +432,8 @@ class Analyzer:
         ]
         # One call for both feet: a tree ensemble's per-call overhead is most of its cost.
         rows = np.stack([pronation_vector(metrics, view) for _, metrics in measured])
-        probas = self.bundle.pronation.predict_proba(rows)
-        classes = list(self.bundle.pronation.classes_)
+        probas = self._pronation.predict_proba(rows)
+        classes = list(self._pronation.classes_)
         feet = []
         for obj, (wear, metrics), proba in zip(soles, measured, probas, strict=True):
             probabilities: dict[str, float] = {
