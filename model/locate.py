@@ -38,6 +38,22 @@ LARGE_REGION_SHARE = 0.2
 # as well as searched, so a true object taken for light costs only the search.
 SOFT_EDGE_GRADIENT = 4.0
 # Foot length in canonical pixels; tread texture is measured at this scale.
+# A contact print photographed on a table lies on a sheet of paper that stands out from
+# the table far more than the ink from the paper, so the segmenter outlines the sheet. An
+# outline at least this rectangular (its area over its minimum-area rectangle's) with a
+# straight side along at least SHEET_STRAIGHT_RUN of its length is searched inside for
+# the prints: ink much darker than light paper, closed into sole-shaped blobs that stay
+# off the sheet's edge and cover a share of it in PRINT_SHARE. On the tuning corpora
+# (seeds 31337 and 27182), print macro-F1 rose from 0.788 and 0.826 to 0.858 and 0.868,
+# side from 94.9% and 97.2% to 95.9% and 97.7%, with outsoles, insoles and negatives
+# unchanged; a SHEET_FILL of 0.8 caught fewer sheets, 0.7 took an outsole for one.
+SHEET_FILL = 0.75
+SHEET_STRAIGHT_RUN = 0.6
+PAPER_LIGHTNESS = 200
+INK_CONTRAST = 100
+PRINT_SHARE = (0.15, 0.7)
+PRINT_ELONGATION = (1.8, 4.0)
+
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
 # Bands along the foot in which the orientation model reads the outline.
@@ -496,7 +512,8 @@ def find_candidates(
 
     Objects come from two opinions: the pixel classifier and the model-free contrast
     mask. An object both find is kept once (the classifier's outline); what only one
-    finds is kept too, and the sole classifier decides later what is a sole.
+    finds is kept too, and the sole classifier decides later what is a sole. A sheet of
+    paper with contact prints on it gives the prints instead (:func:`prints_on_sheet`).
 
     Parameters
     ----------
@@ -527,7 +544,7 @@ def find_candidates(
             for piece in split:
                 if not any(_iou(piece, kept) > 0.5 for kept, _ in pieces):
                     pieces.append((piece, cut_from))
-    candidates = []
+    candidates: list[Candidate] = []
     rows, cols = mask.shape
     for piece, cut_from in pieces:
         contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
@@ -540,6 +557,14 @@ def find_candidates(
         )
         # Segmentation pixel centres sit half a pixel in from their corners.
         working = ((contour.astype(np.float32) + 0.5) / scale - 0.5).astype(np.float32)
+        prints = prints_on_sheet(image, working)
+        if prints:
+            # The prints stand for the sheet; each lies inside it, off the photo's border.
+            candidates.extend(
+                Candidate(contour=p, mask_area=float(cv2.contourArea(p)), touches_border=0.0)
+                for p in prints
+            )
+            continue
         candidates.append(
             Candidate(
                 contour=working,
@@ -552,7 +577,78 @@ def find_candidates(
     return candidates[:max_candidates]
 
 
-def longest_straight_run(contour: np.ndarray, length: float) -> float:
+def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:
+    """Outlines of the contact prints on a sheet of paper outlined by ``contour``.
+
+    Empty unless the outline is sheet-like (SHEET_FILL, SHEET_STRAIGHT_RUN) and holds dark
+    ink on light paper closing into one or two sole-shaped blobs (see SHEET_FILL).
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols, 3), uint8 BGR
+        The working image.
+    contour : ndarray, shape (n, 2)
+        An object's outline in working pixels (x, y).
+
+    Returns
+    -------
+    list of ndarray, shape (m, 2), float32
+        At most two outlines in working pixels, largest first.
+    """
+    outline = np.asarray(contour, dtype=np.float32)
+    (_, _), (w, h), _ = cv2.minAreaRect(outline)
+    area = float(cv2.contourArea(outline))
+    length = max(w, h)
+    if (
+        area < SHEET_FILL * w * h
+        or longest_straight_run(outline, length, 0.02) < SHEET_STRAIGHT_RUN
+    ):
+        return []
+    x, y, bw, bh = cv2.boundingRect(outline)
+    crop = image[y : y + bh, x : x + bw]
+    sheet = np.zeros((bh, bw), np.uint8)
+    cv2.fillPoly(sheet, [np.round(outline - (x, y)).astype(np.int32)], 1)
+    # Keep off the sheet's edge, where the table's shadow and the outline's error lie.
+    margin = max(2, round(0.03 * min(w, h)))
+    inner = cv2.erode(sheet, _disk(2 * margin + 1)) > 0
+    if not inner.any():
+        return []
+    lightness = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)[:, :, 0]
+    values = lightness[inner]
+    paper, darkest = np.percentile(values, [90, 10])
+    if paper < PAPER_LIGHTNESS or paper - darkest < INK_CONTRAST:
+        return []
+    # Otsu splits the lightness between ink and paper; it puts the threshold on the ink
+    # side (cv2.threshold keeps values above it).
+    threshold, _ = cv2.threshold(values.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ink = ((lightness <= threshold) & inner).astype(np.uint8) * 255
+    # Close the tread's ink pattern into the print's outline (its gaps are a few percent
+    # of the sheet's length), fill it, and drop the thin strays the closing left.
+    size = max(3, round(0.05 * length) | 1)
+    closed = _fill_holes(np.asarray(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, _disk(size))))
+    blobs = np.asarray(cv2.morphologyEx(closed, cv2.MORPH_OPEN, _disk(size)), dtype=np.uint8)
+    rim = inner & ~(cv2.erode(inner.astype(np.uint8), _disk(5)) > 0)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    prints = []
+    for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1:
+        share = stats[i, cv2.CC_STAT_AREA] / area
+        if share < PRINT_SHARE[0]:
+            break
+        blob = labels == i
+        # A blob that fills the sheet or runs along its edge is the sheet's own content.
+        if share > PRINT_SHARE[1] or (blob & rim).sum() > 0.25 * rim.sum():
+            return []
+        found, _ = cv2.findContours(blob.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        outline_found = max(found, key=cv2.contourArea).reshape(-1, 2).astype(np.float32)
+        (_, _), (pw, ph), _ = cv2.minAreaRect(outline_found)
+        elongation = max(pw, ph) / max(min(pw, ph), 1.0)
+        if not PRINT_ELONGATION[0] <= elongation <= PRINT_ELONGATION[1]:
+            return []
+        prints.append(outline_found + np.array([x, y], dtype=np.float32))
+    return prints[:2]
+
+
+def longest_straight_run(contour: np.ndarray, length: float, tolerance: float = 0.005) -> float:
     """The longest stretch of an outline that runs straight, in units of ``length``.
 
     The outline is simplified to a polygon that stays within half a percent of
@@ -566,7 +662,7 @@ def longest_straight_run(contour: np.ndarray, length: float) -> float:
         The object's length in the same pixels.
     """
     points = np.asarray(contour, dtype=np.float32).reshape(-1, 1, 2)
-    polygon = cv2.approxPolyDP(points, 0.005 * length, True).reshape(-1, 2).astype(np.float64)
+    polygon = cv2.approxPolyDP(points, tolerance * length, True).reshape(-1, 2).astype(np.float64)
     sides = np.linalg.norm(np.roll(polygon, -1, axis=0) - polygon, axis=1)
     return float(sides.max()) / max(length, 1e-9)
 

@@ -240,6 +240,24 @@ def test_a_pair_cut_apart_lengthwise_keeps_both_feet(analyzer: Analyzer) -> None
     assert result.feet[0].located.candidate.cut_from == result.feet[1].located.candidate.cut_from
 
 
+@pytest.mark.parametrize(("seed", "index"), [(31337, 245), (31337, 243), (27182, 163)])
+def test_a_print_photographed_on_a_sheet_is_measured_not_the_sheet(
+    analyzer: Analyzer, seed: int, index: int
+) -> None:
+    """A contact print on a sheet of paper on a table: the sheet stands out from the table
+    and was outlined as the foot, its paper margin read as wear and its side guessed
+    from a rectangle. Photos of the tuning corpora where that gave the wrong side."""
+    rendered = render_photo(photo_seed(seed, index), max_megapixels=3.0)
+    (truth,) = rendered.rows
+    assert truth["view"] == "print"
+    assert truth["background"] != "white_paper"  # photographed on a table, not scanned
+    result = analyzer.analyze(rendered.data)
+    (foot,) = result.feet
+    length = foot.located.frame.length_px / result.photo.scale
+    assert length == pytest.approx(float(truth["length_px"]), rel=0.05)  # the sheet: 8%+ more
+    assert foot.side == truth["side"]
+
+
 @pytest.mark.parametrize("index", [133, 220])
 def test_a_pair_in_a_pool_of_light_is_found(analyzer: Analyzer, index: int) -> None:
     """Under a vignette the lit middle of the floor stands out from the darker border,

@@ -19,6 +19,7 @@ from model.locate import (
     fit_frame,
     longest_straight_run,
     orientation_vector,
+    prints_on_sheet,
     turned_orientation_vector,
 )
 from model.synth.render import render_photo
@@ -168,6 +169,44 @@ def test_longest_straight_run_tells_a_cut_side_from_a_sole() -> None:
         sole = _outline("outsole", "left", angle=30.0 * seed, seed=seed)
         # Measured on 961 rendered soles: median 0.19, 99% under 0.67 (cut pieces included).
         assert longest_straight_run(sole, 540.0) < 0.4
+
+
+def _print_on_sheet(*, ink: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A striped contact print on a sheet of paper on a grey table, turned 20 degrees.
+
+    Returns the image, the sheet's outline and the print's outline (working pixels).
+    """
+    image = np.full((900, 900, 3), 110, np.uint8)
+    sheet = cv2.boxPoints(((450.0, 450.0), (330.0, 720.0), 20.0)).astype(np.float32)
+    cv2.fillPoly(image, [np.round(sheet).astype(np.int32)], (245, 245, 245))
+    sole = _outline("print", "left", angle=20.0, size=540.0, seed=3)
+    if ink:
+        inside = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(inside, [np.round(sole).astype(np.int32)], 1)
+        stripes = (np.arange(900) // 6) % 2 == 0  # a tread of ink bars 6 px apart
+        image[(inside > 0) & stripes[:, None]] = 20
+        cv2.polylines(image, [np.round(sole).astype(np.int32)], True, (20, 20, 20), 3)
+    return image, sheet, sole
+
+
+def test_a_print_is_found_on_the_sheet_outlined_around_it() -> None:
+    image, sheet, sole = _print_on_sheet()
+    (found,) = prints_on_sheet(image, sheet)
+    truth = cv2.contourArea(sole)
+    assert cv2.contourArea(found) == pytest.approx(truth, rel=0.1)
+    overlap = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(overlap, [np.round(found).astype(np.int32)], 1)
+    cv2.fillPoly(overlap, [np.round(sole).astype(np.int32)], 2, cv2.LINE_8)
+    assert np.count_nonzero(overlap == 1) < 0.1 * truth  # little of it outside the print
+
+
+def test_only_a_sheet_with_a_print_on_it_is_searched() -> None:
+    image, sheet, sole = _print_on_sheet()
+    blank, _, _ = _print_on_sheet(ink=False)
+    assert prints_on_sheet(blank, sheet) == []  # light paper and no ink
+    assert prints_on_sheet(image, sole) == []  # a print outlined already: not a sheet
+    grey = np.full_like(image, 110)
+    assert prints_on_sheet(grey, sheet) == []  # a rectangle of table, not of paper
 
 
 @pytest.mark.parametrize(
