@@ -605,8 +605,9 @@ def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:
     ):
         return []
     x, y, bw, bh = cv2.boundingRect(outline)
+    x, y = max(x, 0), max(y, 0)
     crop = image[y : y + bh, x : x + bw]
-    sheet = np.zeros((bh, bw), np.uint8)
+    sheet = np.zeros(crop.shape[:2], np.uint8)
     cv2.fillPoly(sheet, [np.round(outline - (x, y)).astype(np.int32)], 1)
     # Keep off the sheet's edge, where the table's shadow and the outline's error lie.
     margin = max(2, round(0.03 * min(w, h)))

@@ -198,6 +198,9 @@ def test_a_print_is_found_on_the_sheet_outlined_around_it() -> None:
     cv2.fillPoly(overlap, [np.round(found).astype(np.int32)], 1)
     cv2.fillPoly(overlap, [np.round(sole).astype(np.int32)], 2, cv2.LINE_8)
     assert np.count_nonzero(overlap == 1) < 0.1 * truth  # little of it outside the print
+    # A sheet running off the photo's edge: its outline passes the border.
+    (cut_off,) = prints_on_sheet(image[:, 200:], sheet - np.float32([200, 0]))
+    assert cv2.contourArea(cut_off) == pytest.approx(truth, rel=0.1)
 
 
 def test_only_a_sheet_with_a_print_on_it_is_searched() -> None:
