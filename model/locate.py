@@ -37,7 +37,6 @@ LARGE_REGION_SHARE = 0.2
 # the flower and the cup of the sample images, 8.5 and 12. A soft-edged region is kept
 # as well as searched, so a true object taken for light costs only the search.
 SOFT_EDGE_GRADIENT = 4.0
-# Foot length in canonical pixels; tread texture is measured at this scale.
 # A contact print photographed on a table lies on a sheet of paper that stands out from
 # the table far more than the ink from the paper, so the segmenter outlines the sheet. An
 # outline at least this rectangular (its area over its minimum-area rectangle's) with a
@@ -55,6 +54,7 @@ PRINT_SHARE = (0.15, 0.7)
 PRINT_ELONGATION = (1.8, 4.0)
 SHEET_SEARCH_LENGTH = 320
 
+# Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
 # Bands along the foot in which the orientation model reads the outline.
@@ -664,7 +664,7 @@ def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:
 def longest_straight_run(contour: np.ndarray, length: float, tolerance: float = 0.005) -> float:
     """The longest stretch of an outline that runs straight, in units of ``length``.
 
-    The outline is simplified to a polygon that stays within half a percent of
+    The outline is simplified to a polygon that stays within ``tolerance`` times
     ``length`` of it (cv2.approxPolyDP); the answer is its longest side over ``length``.
 
     Parameters
@@ -673,6 +673,9 @@ def longest_straight_run(contour: np.ndarray, length: float, tolerance: float = 
         A closed outline, (x, y) pixels.
     length : float
         The object's length in the same pixels.
+    tolerance : float
+        How far the polygon may stray from the outline, in units of ``length``: half a
+        percent follows a sole's curves; two percent rides over a ragged outline's steps.
     """
     points = np.asarray(contour, dtype=np.float32).reshape(-1, 1, 2)
     polygon = cv2.approxPolyDP(points, tolerance * length, True).reshape(-1, 2).astype(np.float64)
