@@ -561,7 +561,9 @@ def find_candidates(
         # A piece cut from a blob runs straight along the cut, as a sheet's side does.
         prints = prints_on_sheet(image, working) if cut_from is None else []
         if prints:
-            # The prints stand for the sheet; each lies inside it, off the photo's border.
+            # The prints stand for the sheet. Each stays off the sheet's edge, so it is
+            # counted as off the photo's border, which a sheet running past the photo's
+            # edge would make wrong (a print there is not measured against the border).
             candidates.extend(
                 Candidate(contour=p, mask_area=float(cv2.contourArea(p)), touches_border=0.0)
                 for p in prints
