@@ -1,23 +1,27 @@
 """Load benchmark of the HTTP service on loopback: throughput, latency, errors, memory.
 
-Measures, in one run on the same photos:
+Measures, on the same photos:
 
-1. the single-process rate in this process, on one thread as a worker has: of the
-   analysis the service runs per upload (``service.analysis.prepare_analysis``: the
-   analysis, its overlay and the metadata-free copy of the photo), and for reference of
-   the bare ``Analyzer.analyze``; then the rate of the same analyses in one process per
-   worker at once, with no server (what the cores give together: on this 2-core virtual
-   machine, less than twice one);
+1. before the server starts, the rate of the analyses in one process per worker at once,
+   with no server: what the cores give together (on this 2-core virtual machine, less
+   than twice one);
 2. ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite store,
-   one worker per core unless --workers), driven by --clients concurrent keep-alive
-   clients for --duration seconds.
+   one worker per core unless --workers), driven by --clients concurrent clients for
+   --duration seconds, in --rounds rounds. Before each round, with the server idle, this
+   process measures the single-process rate on one thread as a worker has: of the
+   analysis the service runs per upload (``service.analysis.prepare_analysis``: the
+   analysis, its overlay and the metadata-free copy of the photo) and, for reference, of
+   the bare ``Analyzer.analyze``. Interleaving matters on a virtual machine whose speed
+   drifts by a third from one minute to the next: a baseline taken only before the load
+   compared the load with a different machine.
 
 It prints throughput, p50/p95/p99 latency, errors, peak RSS per worker and the ratio of
 throughput to workers x the single-process rate of the same per-upload analysis (target:
-at least 0.8, with no errors); the ratio to the bare ``analyze`` rate is printed too.
-All traffic stays on the loopback interface; the run is bounded in time.
+at least 0.8, with no errors), per round and over the run; the ratio to the bare
+``analyze`` rate is printed too. All traffic stays on the loopback interface; the run is
+bounded in time.
 
-    .venv/bin/python bench/bench_load.py --duration 20
+    .venv/bin/python bench/bench_load.py --duration 40
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ import argparse
 import asyncio
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +76,19 @@ def render_photos(count: int, megapixels: float) -> list[bytes]:
     return photos
 
 
-def single_process_rates(photos: list[bytes], seconds: float) -> tuple[float, float, float]:
-    """In this process, on one thread: bare analyses per second, upload analyses per
-    second, and CPU seconds per upload analysis (robust to other load on the machine)."""
+class SingleProcessBaseline:
+    """The single-process rates, measured in this process on one thread."""
 
-    analyzer, upload = _warm_upload_job(photos)
-    analyze_rate, _ = _rate(analyzer.analyze, photos, seconds)
-    job_rate, job_cpu = _rate(upload, photos, seconds)
-    return analyze_rate, job_rate, job_cpu
+    def __init__(self, photos: list[bytes]) -> None:
+        self.photos = photos
+        self.analyzer, self.upload = _warm_upload_job(photos)
+
+    def measure(self, seconds: float) -> tuple[float, float, float]:
+        """Bare analyses per second, upload analyses per second, and CPU seconds per
+        upload analysis, over ``seconds`` in all."""
+        analyze_rate, _ = _rate(self.analyzer.analyze, self.photos, 0.4 * seconds)
+        job_rate, job_cpu = _rate(self.upload, self.photos, 0.6 * seconds)
+        return analyze_rate, job_rate, job_cpu
 
 
 def _warm_upload_job(photos: list[bytes]) -> tuple[Any, Callable[[bytes], object]]:
@@ -223,14 +234,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class MemoryWatch:
-    """Peak RSS and CPU time of every worker process of the server, sampled in a
-    background thread."""
+    """Peak RSS of every worker process of the server, sampled in a background thread,
+    and the workers' CPU time on demand."""
 
     def __init__(self, parent_pid: int) -> None:
         self.parent = psutil.Process(parent_pid)
         self.peak: dict[int, int] = {}
-        self.cpu: dict[int, float] = {}
-        self._cpu_start: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -238,26 +247,32 @@ class MemoryWatch:
         workers = []
         for child in self.parent.children(recursive=True):
             try:
-                # uvicorn's workers are spawned processes (not the resource tracker).
+                # The server's workers are spawned processes (not the resource tracker).
                 if "spawn_main" in " ".join(child.cmdline()):
                     workers.append(child)
             except psutil.Error:
                 continue
-        # With one worker uvicorn serves in the parent itself.
         return workers or [self.parent]
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds (user and system) the workers have used so far."""
+        total = 0.0
+        for process in self._workers():
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
 
     def _run(self) -> None:
         while not self._stop.is_set():
             for process in self._workers():
                 try:
                     rss = process.memory_info().rss
-                    times = process.cpu_times()
                 except psutil.Error:
                     continue
                 self.peak[process.pid] = max(self.peak.get(process.pid, 0), rss)
-                used = times.user + times.system
-                self._cpu_start.setdefault(process.pid, used)
-                self.cpu[process.pid] = used - self._cpu_start[process.pid]
             self._stop.wait(0.2)
 
     def __enter__(self) -> MemoryWatch:
@@ -269,6 +284,49 @@ class MemoryWatch:
         self._thread.join()
 
 
+@dataclass
+class Round:
+    """One round: the single-process baseline just before, then the load."""
+
+    analyze_rate: float
+    job_rate: float
+    job_cpu: float
+    latencies: list[float]
+    ok: int
+    errors: int
+    elapsed: float
+    worker_cpu: float  # CPU seconds of the server's workers under load
+    client_cpu: float  # CPU seconds of this process (clients, memory sampling)
+    machine_busy: float  # CPU seconds the whole machine worked under load
+    cores: int
+
+    @property
+    def idle_cores(self) -> float:
+        return max(self.cores - self.machine_busy / self.elapsed, 0.0)
+
+
+def measure_round(
+    baseline: tuple[float, float, float],
+    memory: MemoryWatch,
+    load: Callable[[], Coroutine[Any, Any, tuple[list[float], int, int, float]]],
+) -> Round:
+    """Run ``load`` and account for the CPU time it took, after ``baseline``'s rates."""
+    worker_before, machine_before = memory.cpu_seconds(), psutil.cpu_times()
+    client_before = time.process_time()
+    latencies, ok, errors, elapsed = asyncio.run(load())
+    return Round(
+        *baseline,
+        latencies=latencies,
+        ok=ok,
+        errors=errors,
+        elapsed=elapsed,
+        worker_cpu=memory.cpu_seconds() - worker_before,
+        client_cpu=time.process_time() - client_before,
+        machine_busy=busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before),
+        cores=psutil.cpu_count() or 1,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
@@ -276,7 +334,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=None, help="default: 4 per worker")
     parser.add_argument("--megapixels", type=float, default=2.0, help="photo size")
     parser.add_argument("--photos", type=int, default=6, help="distinct photos")
-    parser.add_argument("--baseline-seconds", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=4, help="load rounds, each after a baseline")
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=5.0, help="single-process time per round"
+    )
     args = parser.parse_args()
 
     from service.admin import available_cores
@@ -292,16 +353,13 @@ def main() -> int:
         f"({sizes[0] // 1024}-{sizes[-1] // 1024} kB)"
     )
 
-    analyze_rate, job_rate, job_cpu = single_process_rates(photos, args.baseline_seconds)
-    print(
-        f"single process, one thread: upload analysis (analyze + overlay + metadata-free copy) "
-        f"{job_rate:.2f}/s; bare analyze {analyze_rate:.2f}/s"
-    )
+    baseline = SingleProcessBaseline(photos)
+    _, first_job_rate, _ = baseline.measure(args.baseline_seconds)
     together = parallel_rate(photos, workers, args.baseline_seconds)
     print(
         f"{workers} processes at once, no server: upload analysis {together:.2f}/s = "
-        f"{together / (workers * job_rate):.2f} x workers x the single-process rate "
-        "(the most the cores give together)"
+        f"{together / (workers * first_job_rate):.2f} x workers x the single-process rate "
+        "just before (the most the cores give together)"
     )
 
     data_dir = Path(tempfile.mkdtemp(prefix="solescan-bench-"))
@@ -321,6 +379,7 @@ def main() -> int:
         "OPENCV_FOR_THREADS_NUM",
     ):
         env.pop(name, None)  # let `solescan serve` choose, as in production
+    rounds: list[Round] = []
     try:
         with running_service(
             port=port, workers=workers, env=env, log_path=data_dir / "server.log", cwd=data_dir
@@ -328,52 +387,72 @@ def main() -> int:
             requests = [multipart_request(photos[i % len(photos)], port, i) for i in range(64)]
             # Warm every worker up (first analyses are slower), then measure.
             asyncio.run(drive(port, requests, clients, min(5.0, args.duration / 4)))
-            machine_before, client_before = psutil.cpu_times(), time.process_time()
             with MemoryWatch(server.pid) as memory:
-                latencies, ok, errors, elapsed = asyncio.run(
-                    drive(port, requests, clients, args.duration)
-                )
-            client_cpu = time.process_time() - client_before
-            machine_busy = busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before)
+                for _ in range(args.rounds):
+                    rounds.append(
+                        measure_round(
+                            baseline.measure(args.baseline_seconds),
+                            memory,
+                            lambda: drive(port, requests, clients, args.duration / args.rounds),
+                        )
+                    )
     except ServiceDidNotStart as error:
         raise SystemExit(str(error)) from error
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    elapsed = sum(r.elapsed for r in rounds)
+    ok = sum(r.ok for r in rounds)
+    errors = sum(r.errors for r in rounds)
+    latencies = [latency for r in rounds for latency in r.latencies]
     throughput = ok / elapsed
-    ratio_analyze = throughput / (workers * analyze_rate)
+    # Each round's baseline ran for the same time: the plain mean is the run's rate.
+    job_rate = statistics.fmean(r.job_rate for r in rounds)
+    analyze_rate = statistics.fmean(r.analyze_rate for r in rounds)
+    job_cpu = statistics.fmean(r.job_cpu for r in rounds)
     ratio_job = throughput / (workers * job_rate)
-    print(f"server: {workers} workers, {clients} concurrent clients, {elapsed:.1f} s")
+    print(
+        f"server: {workers} workers, {clients} concurrent clients, {len(rounds)} rounds, "
+        f"{elapsed:.1f} s of load"
+    )
+    for number, r in enumerate(rounds, 1):
+        print(
+            f"  round {number}: single process {r.job_rate:.2f} uploads/s "
+            f"(bare analyze {r.analyze_rate:.2f}/s), server {r.ok / r.elapsed:.2f}/s: "
+            f"ratio {r.ok / r.elapsed / (workers * r.job_rate):.2f}, "
+            f"idle {r.idle_cores:.2f} cores"
+        )
     print(f"throughput: {throughput:.2f} uploads/s ({ok} analysed, {errors} errors)")
     print(
         "latency: p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms".format(
             *(1000 * percentile(latencies, q) for q in (50, 95, 99))
         )
     )
+    worker_cpu = sum(r.worker_cpu for r in rounds)
     for pid, rss in sorted(memory.peak.items()):
-        cpu = memory.cpu.get(pid, 0.0)
-        print(f"worker {pid}: peak RSS {rss / 2**20:.0f} MiB, {cpu:.1f} CPU s during the run")
-    print(f"throughput / (workers x single-process upload analysis rate) = {ratio_job:.2f}")
+        print(f"worker {pid}: peak RSS {rss / 2**20:.0f} MiB")
     print(
-        f"throughput / the same analyses in {workers} processes at once = "
-        f"{throughput / together:.2f} (what the server itself costs)"
+        f"throughput / (workers x single-process upload analysis rate, mean of the rounds' "
+        f"{job_rate:.2f}/s) = {ratio_job:.2f}"
     )
     print(
-        f"throughput / (workers x bare Analyzer.analyze rate) = {ratio_analyze:.2f} "
-        "(the overlay and the metadata-free copy are extra work per upload)"
+        f"throughput / (workers x bare Analyzer.analyze rate, {analyze_rate:.2f}/s) = "
+        f"{throughput / (workers * analyze_rate):.2f} (the overlay and the metadata-free "
+        "copy are extra work per upload)"
     )
-    server_cpu = sum(memory.cpu.values()) / max(ok, 1)
+    server_cpu = worker_cpu / max(ok, 1)
     print(
         f"CPU seconds per upload: {job_cpu:.3f} in process, {server_cpu:.3f} in the server "
-        f"(all workers): efficiency {job_cpu / server_cpu if server_cpu else 0:.2f} "
-        "(independent of other load on the machine)"
+        f"(all workers): efficiency {job_cpu / server_cpu if server_cpu else 0:.2f}"
     )
     cores = psutil.cpu_count() or 1
+    client_cpu = sum(r.client_cpu for r in rounds)
+    machine_busy = sum(r.machine_busy for r in rounds)
     print(
-        f"where the machine's {cores} cores went during the run: workers "
-        f"{sum(memory.cpu.values()) / elapsed:.2f} cores, this load generator (clients and "
-        f"memory sampling) {client_cpu / elapsed:.2f}, everything else "
-        f"{max(machine_busy - sum(memory.cpu.values()) - client_cpu, 0) / elapsed:.2f}, "
+        f"where the machine's {cores} cores went under load: workers "
+        f"{worker_cpu / elapsed:.2f} cores, this load generator (clients and memory "
+        f"sampling) {client_cpu / elapsed:.2f}, everything else "
+        f"{max(machine_busy - worker_cpu - client_cpu, 0) / elapsed:.2f}, "
         f"idle {max(cores - machine_busy / elapsed, 0):.2f}"
     )
     target_met = ratio_job >= 0.8 and errors == 0

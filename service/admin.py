@@ -161,6 +161,7 @@ def serve(*, host: str | None, port: int | None, workers: int | None) -> int:
             host=host,
             port=port,
             workers=workers,
+            room=settings.analysis_threads + 1,
             config={
                 "app": "service.app:create_app",
                 "factory": True,

@@ -155,10 +155,9 @@ async def create_analysis(
     )
     metrics.count_labels(prepared.result)
     response.headers["Location"] = f"/v1/analyses/{record.id}"
-    # The kernel gives each new connection to one worker's socket (service/workers.py) and
-    # a kept-alive connection stays there, so a few busy clients could load one worker
-    # while another idles. A fresh connection per upload (cheap next to an analysis) is
-    # placed anew each time.
+    # A kept-alive connection stays with its worker, so a few busy clients could load one
+    # worker while another idles. A fresh connection per upload (cheap next to an
+    # analysis) goes through the workers' shared queue (service/workers.py) each time.
     response.headers["Connection"] = "close"
     return AnalysisOut.from_record(record)
 
