@@ -1,19 +1,21 @@
 """Load benchmark of the HTTP service on loopback: throughput, latency, errors, memory.
 
-Measures, on the same photos:
+Runs ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite
+store, one worker per core unless --workers) and drives it with --clients concurrent
+clients for --duration seconds, in --rounds rounds. Before each round, with the server
+idle, it measures on the same photos:
 
-1. before the server starts, the rate of the analyses in one process per worker at once,
-   with no server: what the cores give together (on this 2-core virtual machine, less
-   than twice one);
-2. ``solescan serve`` on 127.0.0.1 (free port, temporary data dir, embedded SQLite store,
-   one worker per core unless --workers), driven by --clients concurrent clients for
-   --duration seconds, in --rounds rounds. Before each round, with the server idle, this
-   process measures the single-process rate on one thread as a worker has: of the
+1. the single-process rate, in this process on one thread as a worker has: of the
    analysis the service runs per upload (``service.analysis.prepare_analysis``: the
    analysis, its overlay and the metadata-free copy of the photo) and, for reference, of
-   the bare ``Analyzer.analyze``. Interleaving matters on a virtual machine whose speed
-   drifts by a third from one minute to the next: a baseline taken only before the load
-   compared the load with a different machine.
+   the bare ``Analyzer.analyze``;
+2. the rate of the same upload analyses in one process per worker at once, with no
+   server: what the cores give together (on this 2-core virtual machine, less than
+   twice one).
+
+Interleaving matters on a virtual machine whose speed drifts by a third from one minute
+to the next: a baseline taken only before the load compared the load with a different
+machine.
 
 It prints throughput, p50/p95/p99 latency, errors, peak RSS per worker and the ratio of
 throughput to workers x the single-process rate of the same per-upload analysis (target:
@@ -117,26 +119,42 @@ def _rate(
     return done / (time.perf_counter() - started), (time.process_time() - cpu) / done
 
 
+# In a pool process of ParallelBaseline: the upload job, loaded once.
+_pool_upload: Callable[[bytes], object] | None = None
+
+
 def _timed_uploads(args: tuple[list[bytes], float, float]) -> float:
     """In a pool process: upload analyses per second from ``start_at`` for ``seconds``."""
+    global _pool_upload
     photos, seconds, start_at = args
-    _, upload = _warm_upload_job(photos)
+    if _pool_upload is None:
+        _, _pool_upload = _warm_upload_job(photos)
     while time.time() < start_at:  # every process starts measuring at once
         time.sleep(0.005)
-    return _rate(upload, photos, seconds)[0]
+    return _rate(_pool_upload, photos, seconds)[0]
 
 
-def parallel_rate(photos: list[bytes], workers: int, seconds: float) -> float:
-    """Upload analyses per second of ``workers`` processes running them at once, with no
-    server: what the machine's cores give when all work together (they share caches and
-    memory bandwidth, and on a virtual machine their host)."""
-    from model.analyze import use_one_thread
-    from model.parallel import worker_pool
+class ParallelBaseline:
+    """Upload analyses per second of one process per worker running them at once, with
+    no server: what the machine's cores give when all work together (they share caches
+    and memory bandwidth, and on a virtual machine their host). The processes stay up
+    between measurements."""
 
-    start_at = time.time() + 20.0  # after every process has loaded the model
-    with worker_pool(workers, use_one_thread) as pool:
-        rates = list(pool.map(_timed_uploads, [(photos, seconds, start_at)] * workers))
-    return sum(rates)
+    def __init__(self, photos: list[bytes], workers: int) -> None:
+        from model.analyze import use_one_thread
+        from model.parallel import worker_pool
+
+        self.photos, self.workers = photos, workers
+        self.pool = worker_pool(workers, use_one_thread)
+        self.measure(0.5, start_in=30.0)  # every process loads the model and warms up
+
+    def measure(self, seconds: float, start_in: float = 0.5) -> float:
+        start_at = time.time() + start_in
+        tasks = [(self.photos, seconds, start_at)] * self.workers
+        return sum(self.pool.map(_timed_uploads, tasks))
+
+    def close(self) -> None:
+        self.pool.shutdown()
 
 
 def multipart_request(photo: bytes, port: int, index: int) -> bytes:
@@ -291,6 +309,7 @@ class Round:
     analyze_rate: float
     job_rate: float
     job_cpu: float
+    together_rate: float  # the same uploads in one process per worker, no server
     latencies: list[float]
     ok: int
     errors: int
@@ -307,15 +326,17 @@ class Round:
 
 def measure_round(
     baseline: tuple[float, float, float],
+    together_rate: float,
     memory: MemoryWatch,
     load: Callable[[], Coroutine[Any, Any, tuple[list[float], int, int, float]]],
 ) -> Round:
-    """Run ``load`` and account for the CPU time it took, after ``baseline``'s rates."""
+    """Run ``load`` and account for the CPU time it took, after the baselines' rates."""
     worker_before, machine_before = memory.cpu_seconds(), psutil.cpu_times()
     client_before = time.process_time()
     latencies, ok, errors, elapsed = asyncio.run(load())
     return Round(
         *baseline,
+        together_rate=together_rate,
         latencies=latencies,
         ok=ok,
         errors=errors,
@@ -354,13 +375,7 @@ def main() -> int:
     )
 
     baseline = SingleProcessBaseline(photos)
-    _, first_job_rate, _ = baseline.measure(args.baseline_seconds)
-    together = parallel_rate(photos, workers, args.baseline_seconds)
-    print(
-        f"{workers} processes at once, no server: upload analysis {together:.2f}/s = "
-        f"{together / (workers * first_job_rate):.2f} x workers x the single-process rate "
-        "just before (the most the cores give together)"
-    )
+    together = ParallelBaseline(photos, workers)
 
     data_dir = Path(tempfile.mkdtemp(prefix="solescan-bench-"))
     port = free_port()
@@ -392,6 +407,7 @@ def main() -> int:
                     rounds.append(
                         measure_round(
                             baseline.measure(args.baseline_seconds),
+                            together.measure(0.6 * args.baseline_seconds),
                             memory,
                             lambda: drive(port, requests, clients, args.duration / args.rounds),
                         )
@@ -399,6 +415,7 @@ def main() -> int:
     except ServiceDidNotStart as error:
         raise SystemExit(str(error)) from error
     finally:
+        together.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
     elapsed = sum(r.elapsed for r in rounds)
@@ -410,16 +427,21 @@ def main() -> int:
     job_rate = statistics.fmean(r.job_rate for r in rounds)
     analyze_rate = statistics.fmean(r.analyze_rate for r in rounds)
     job_cpu = statistics.fmean(r.job_cpu for r in rounds)
+    together_rate = statistics.fmean(r.together_rate for r in rounds)
     ratio_job = throughput / (workers * job_rate)
     print(
         f"server: {workers} workers, {clients} concurrent clients, {len(rounds)} rounds, "
         f"{elapsed:.1f} s of load"
     )
     for number, r in enumerate(rounds, 1):
+        server_rate = r.ok / r.elapsed
         print(
             f"  round {number}: single process {r.job_rate:.2f} uploads/s "
-            f"(bare analyze {r.analyze_rate:.2f}/s), server {r.ok / r.elapsed:.2f}/s: "
-            f"ratio {r.ok / r.elapsed / (workers * r.job_rate):.2f}, "
+            f"(bare analyze {r.analyze_rate:.2f}/s); {workers} processes at once, no server, "
+            f"{r.together_rate:.2f}/s ({r.together_rate / (workers * r.job_rate):.2f} x "
+            f"workers x single); server {server_rate:.2f}/s: ratio "
+            f"{server_rate / (workers * r.job_rate):.2f}, "
+            f"{server_rate / r.together_rate:.2f} of the processes at once, "
             f"idle {r.idle_cores:.2f} cores"
         )
     print(f"throughput: {throughput:.2f} uploads/s ({ok} analysed, {errors} errors)")
@@ -434,6 +456,12 @@ def main() -> int:
     print(
         f"throughput / (workers x single-process upload analysis rate, mean of the rounds' "
         f"{job_rate:.2f}/s) = {ratio_job:.2f}"
+    )
+    print(
+        f"the same uploads in {workers} processes at once, no server: {together_rate:.2f}/s = "
+        f"{together_rate / (workers * job_rate):.2f} x workers x the single-process rate "
+        f"(what the cores give together); the server reaches "
+        f"{throughput / together_rate:.2f} of it (what the server itself costs)"
     )
     print(
         f"throughput / (workers x bare Analyzer.analyze rate, {analyze_rate:.2f}/s) = "
