@@ -198,6 +198,12 @@ class RoomAwareServer(uvicorn.Server):
             except OSError:
                 connection.close()  # the client hung up at once
                 continue
+            except Exception:
+                # Not this loop's to die of: a worker that stopped accepting would sit
+                # idle while the others took all the work.
+                logger.exception("could not serve an accepted connection")
+                connection.close()
+                continue
             # The new connection counts only once its request has begun: let it begin
             # before deciding on the next, or a worker could take more than its room.
             await in_flight.wait_for_start(after=started, timeout_s=_REQUEST_START_S)

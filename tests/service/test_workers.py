@@ -114,6 +114,44 @@ def test_workers_share_one_queue_of_connections() -> None:
     assert seen["held"] == ["a", "b"]
 
 
+def test_a_connection_that_fails_to_start_does_not_stop_accepting() -> None:
+    class FailsOnce(RoomAwareServer):
+        failed = False
+
+        def _protocol(self) -> asyncio.Protocol:
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("protocol could not be built")
+            return super()._protocol()
+
+    async def scenario() -> list[object]:
+        sock = listening_socket("127.0.0.1", 0)
+        server = FailsOnce(
+            uvicorn.Config(app=_named_app("a", asyncio.Event()), lifespan="off", log_config=None),
+            room=1,
+            queue_limit=QUEUE_LIMIT,
+        )
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        outcomes: list[object] = []
+        try:
+            await _until(lambda: server.started)
+            base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+                try:
+                    await client.get("/")
+                    outcomes.append("answered")
+                except httpx.TransportError:
+                    outcomes.append("dropped")
+                outcomes.append((await client.get("/")).text)
+        finally:
+            server.should_exit = True
+            await serving
+            sock.close()
+        return outcomes
+
+    assert asyncio.run(scenario()) == ["dropped", "a"]
+
+
 def test_the_accept_queue_is_read_from_the_socket() -> None:
     with listening_socket("127.0.0.1", 0) as sock:
         assert waiting_connections(sock) == 0
