@@ -56,6 +56,8 @@ import psutil  # noqa: E402
 
 from service.launch import ServiceDidNotStart, free_port, running_service  # noqa: E402
 
+CORES = psutil.cpu_count() or 1
+
 
 def render_photos(count: int, megapixels: float) -> list[bytes]:
     """Synthetic sole photos the model analyses without rejecting (deterministic)."""
@@ -317,11 +319,15 @@ class Round:
     worker_cpu: float  # CPU seconds of the server's workers under load
     client_cpu: float  # CPU seconds of this process (clients, memory sampling)
     machine_busy: float  # CPU seconds the whole machine worked under load
-    cores: int
 
     @property
     def idle_cores(self) -> float:
-        return max(self.cores - self.machine_busy / self.elapsed, 0.0)
+        return idle_cores(self.machine_busy, self.elapsed)
+
+
+def idle_cores(machine_busy: float, elapsed: float) -> float:
+    """Cores the machine left idle on average, given the CPU seconds it worked."""
+    return max(CORES - machine_busy / elapsed, 0.0)
 
 
 def measure_round(
@@ -344,7 +350,6 @@ def measure_round(
         worker_cpu=memory.cpu_seconds() - worker_before,
         client_cpu=time.process_time() - client_before,
         machine_busy=busy_seconds(psutil.cpu_times()) - busy_seconds(machine_before),
-        cores=psutil.cpu_count() or 1,
     )
 
 
@@ -473,15 +478,14 @@ def main() -> int:
         f"CPU seconds per upload: {job_cpu:.3f} in process, {server_cpu:.3f} in the server "
         f"(all workers): efficiency {job_cpu / server_cpu if server_cpu else 0:.2f}"
     )
-    cores = psutil.cpu_count() or 1
     client_cpu = sum(r.client_cpu for r in rounds)
     machine_busy = sum(r.machine_busy for r in rounds)
     print(
-        f"where the machine's {cores} cores went under load: workers "
+        f"where the machine's {CORES} cores went under load: workers "
         f"{worker_cpu / elapsed:.2f} cores, this load generator (clients and memory "
         f"sampling) {client_cpu / elapsed:.2f}, everything else "
         f"{max(machine_busy - worker_cpu - client_cpu, 0) / elapsed:.2f}, "
-        f"idle {max(cores - machine_busy / elapsed, 0):.2f}"
+        f"idle {idle_cores(machine_busy, elapsed):.2f}"
     )
     target_met = ratio_job >= 0.8 and errors == 0
     verdict = "met" if target_met else "NOT met"

@@ -655,9 +655,7 @@ def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:
             return []
         found, _ = cv2.findContours(blob.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         outline_found = max(found, key=cv2.contourArea).reshape(-1, 2).astype(np.float32)
-        (_, _), (pw, ph), _ = cv2.minAreaRect(outline_found)
-        elongation = max(pw, ph) / max(min(pw, ph), 1.0)
-        if not PRINT_ELONGATION[0] <= elongation <= PRINT_ELONGATION[1]:
+        if not PRINT_ELONGATION[0] <= _elongation(outline_found) <= PRINT_ELONGATION[1]:
             return []
         prints.append((outline_found + 0.5) / factor - 0.5 + corner)
     return prints[:2]
@@ -690,6 +688,12 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / max(float(np.count_nonzero(a | b)), 1.0)
 
 
+def _elongation(points: np.ndarray) -> float:
+    """Long side over short side of the points' minimum-area rectangle."""
+    (_, _), (w, h), _ = cv2.minAreaRect(points)
+    return float(max(w, h) / max(min(w, h), 1.0))
+
+
 def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarray]:
     """Split a blob of two soles that touch or overlap a little into two pieces.
 
@@ -698,9 +702,7 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     deepest notches of its outline (where the soles meet at heel and toe); failing that,
     eroded until it falls into two large parts, each pixel going to the nearer part.
     """
-    (_, _), (w, h), _ = cv2.minAreaRect(cv2.findNonZero(component))
-    elongation = max(w, h) / max(min(w, h), 1.0)
-    if 1.9 <= elongation <= 3.8:
+    if 1.9 <= _elongation(cv2.findNonZero(component)) <= 3.8:
         return [component]
     for parts in (_cut_at_notches(component), _split_by_erosion(component)):
         if len(parts) == 2 and all(p.sum() >= max(min_area, 0.2 * component.sum()) for p in parts):

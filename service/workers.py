@@ -73,7 +73,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(_BACKLOG)
-        sock.setblocking(False)
     except BaseException:
         sock.close()
         raise
@@ -157,6 +156,7 @@ class RoomAwareServer(uvicorn.Server):
         await super().startup(sockets=[])  # the application's start-up, no listeners
         if self.should_exit or not self.started:
             return
+        # A full worker's look at the queue (sock.accept) must not block the event loop.
         sockets[0].setblocking(False)
         loop = asyncio.get_running_loop()
         self._accepting = loop.create_task(self._accept_loop(sockets[0]))

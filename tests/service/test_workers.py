@@ -158,7 +158,6 @@ def test_the_accept_queue_is_read_from_the_socket() -> None:
         clients = [socket.create_connection(sock.getsockname()) for _ in range(3)]
         try:
             assert waiting_connections(sock) == 3
-            sock.setblocking(True)
             sock.accept()[0].close()
             assert waiting_connections(sock) == 2
         finally:
