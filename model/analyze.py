@@ -142,6 +142,9 @@ class FootResult:
     explanation: explain_text.Explanation
     located: LocatedObject = field(repr=False)
     wear: np.ndarray = field(repr=False)
+    # Where the foot pressed an insole, in the canonical frame (None for other views):
+    # the insole indices are read from it, and the overlay outlines it.
+    imprint: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -427,15 +430,16 @@ class Analyzer:
                 obj.frame,
                 view=view,
                 length_original_px=obj.frame.length_px / photo.scale,
+                imprint_model=self.bundle.imprint,
             )
             for obj in soles
         ]
         # One call for both feet: a tree ensemble's per-call overhead is most of its cost.
-        rows = np.stack([pronation_vector(metrics, view) for _, metrics in measured])
+        rows = np.stack([pronation_vector(m.metrics, view) for m in measured])
         probas = self._pronation.predict_proba(rows)
         classes = list(self._pronation.classes_)
         feet = []
-        for obj, (wear, metrics), proba in zip(soles, measured, probas, strict=True):
+        for obj, (wear, imprint, metrics), proba in zip(soles, measured, probas, strict=True):
             probabilities: dict[str, float] = {
                 label: float(proba[classes.index(label)]) for label in LABELS
             }
@@ -470,6 +474,7 @@ class Analyzer:
                     ),
                     located=obj,
                     wear=wear,
+                    imprint=imprint,
                 )
             )
         return feet

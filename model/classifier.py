@@ -1,10 +1,13 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds six pipelines:
+The artifact holds seven pipelines:
 
 - ``pixels``: is a pixel part of a sole or insole? A small neural network on the colour,
   texture and context features of :func:`model.locate.pixel_features`; it finds the
   objects. It learns from the renderer's masks, which no clinic photo has.
+- ``imprint``: did the foot press this pixel of an insole? A small neural network on the
+  features of :func:`model.imprint.imprint_features`; the insole indices are read from
+  the outline it finds. It too learns from the renderer's masks.
 - ``sole``: is a located object a shoe sole or insole at all (versus the top of a shoe,
   a floor pattern, clutter)? Gradient-boosted trees on shape and appearance features.
 - ``view``: outsole, insole or contact print, for ``view=auto``; same features.
@@ -42,7 +45,7 @@ from sklearn.preprocessing import StandardScaler
 from model.errors import ModelArtifactError
 from model.features import FEATURE_VERSION
 
-MODEL_NAMES = ("pixels", "sole", "view", "pronation", "orientation", "familiar")
+MODEL_NAMES = ("pixels", "imprint", "sole", "view", "pronation", "orientation", "familiar")
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -53,15 +56,15 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
-def build_pixel_model(*, seed: int = 0) -> Pipeline:
-    """Per-pixel sole-or-background classifier: small enough to run on every pixel."""
+def _small_network(*, hidden: tuple[int, ...], seed: int) -> Pipeline:
+    """A small network on standardised features, for classifiers that see every pixel."""
     return Pipeline(
         [
             ("scale", StandardScaler()),
             (
                 "net",
                 MLPClassifier(
-                    hidden_layer_sizes=(48, 24),
+                    hidden_layer_sizes=hidden,
                     alpha=1e-3,
                     batch_size=2048,
                     learning_rate_init=2e-3,
@@ -73,6 +76,16 @@ def build_pixel_model(*, seed: int = 0) -> Pipeline:
             ),
         ]
     )
+
+
+def build_pixel_model(*, seed: int = 0) -> Pipeline:
+    """Per-pixel sole-or-background classifier: small enough to run on every pixel."""
+    return _small_network(hidden=(48, 24), seed=seed)
+
+
+def build_imprint_model(*, seed: int = 0) -> Pipeline:
+    """Per-pixel imprint-or-foam classifier for insoles: runs on every insole pixel."""
+    return _small_network(hidden=(32, 16), seed=seed)
 
 
 def _trees(*, seed: int, max_iter: int, learning_rate: float, max_leaf_nodes: int) -> Pipeline:
@@ -199,6 +212,7 @@ class ModelBundle:
     """The fitted pipelines and the model card that describes them."""
 
     pixels: Pipeline
+    imprint: Pipeline
     sole: Pipeline
     view: Pipeline
     pronation: Pipeline

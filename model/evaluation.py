@@ -17,6 +17,7 @@ from sklearn.metrics import f1_score
 from tqdm import tqdm
 
 from model.footshape import LABELS, VIEWS
+from model.imprint import mask_in_frame
 from model.parallel import worker_pool
 from model.training import MATCH_DISTANCE, LabeledPhoto, read_manifests
 
@@ -109,6 +110,33 @@ def _analyze_photo(
         ),
         feet_out,
     )
+
+
+@dataclass(frozen=True)
+class FoundInsole:
+    """A rendered insole the analysis found, with its true imprint."""
+
+    row: dict[str, Any]  # the renderer's manifest row
+    foot: Any  # the FootResult of model.analyze
+    truth: np.ndarray  # the renderer's imprint in the foot's canonical frame (bool)
+
+
+def found_insoles(rendered: Any, result: Any) -> list[FoundInsole]:
+    """The insoles of a photo rendered with masks (``RenderedPhoto``) that its analysis
+    (``AnalysisResult``) found: one foot within a fifth of a foot's length of the labeled
+    centre, each with the renderer's imprint mapped into that foot's frame."""
+    found = []
+    for row, pressed in zip(rendered.rows, rendered.imprints or [], strict=True):
+        near = [
+            foot
+            for foot in result.feet
+            if np.hypot(foot.center[0] - row["center_x"], foot.center[1] - row["center_y"])
+            < 0.2 * row["length_px"]
+        ]
+        if len(near) == 1:
+            truth = mask_in_frame(pressed, result.photo.image.shape, near[0].located.frame)
+            found.append(FoundInsole(row=row, foot=near[0], truth=truth))
+    return found
 
 
 _ANALYZERS: dict[str, Any] = {}

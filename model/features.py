@@ -6,16 +6,19 @@ Training and serving both call :func:`measure`; there is one feature code path.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
 from model.footshape import BANDS, ZONES, View
+from model.imprint import ImprintModel, find_imprint
 from model.locate import CANONICAL_LENGTH, Candidate, FootFrame
 from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -24,9 +27,10 @@ MIN_EXPOSURE = 0.6
 MIN_OBJECT_PX = 180.0
 MIN_CONTRAST = 0.15
 
-# The imprint's edge is a step in shade; Otsu's threshold finds it, kept within these
-# bounds (shares of the insole's full range) so a faint or a uniform insole stays sane.
-IMPRINT_THRESHOLD_RANGE = (0.2, 0.2)
+# The toes print apart from the ball of the foot: going toeward from the ball, the
+# toe-less print ends at the first row whose imprint is narrower than this share of the
+# ball's widest row.
+BALL_FRONT_WIDTH = 0.1
 
 WEAR_FEATURES: tuple[str, ...] = (
     *(f"wear_{z}_{b}" for z in ZONES for b in BANDS),
@@ -210,40 +214,54 @@ def _mlwi(wear: np.ndarray, sel: np.ndarray, v: np.ndarray) -> float:
     return (medial - lateral) / total if total > 1e-6 else 0.0
 
 
-def insole_indices(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
+def insole_indices(imprint: np.ndarray, frame: FootFrame) -> dict[str, float]:
     """Arch index (Cavanagh and Rodgers), Chippaux-Smirak and Staheli indices of the imprint.
 
-    The imprint is where the insole's shade changed past Otsu's threshold (the step at
-    the imprint's edge). The toe-less print runs from the back of the imprint to the gap in front of
-    the ball; it is split into three equal lengths, and AI = middle third area / total.
-    The canonical frame is isotropic, so pixel counts are areas.
+    The toe-less print runs from the back of the imprint to the front of the ball
+    (:func:`ball_front`), split into three equal lengths (:func:`indices_of_print`).
+
+    Parameters
+    ----------
+    imprint : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH), bool
+        Where the foot pressed the insole (:func:`model.imprint.find_imprint`).
+    frame : FootFrame
     """
-    nan = {k: float("nan") for k in INSOLE_FEATURES}
-    valid = np.isfinite(wear)
-    if valid.sum() < 50:
-        return nan
-    levels = np.clip(wear[valid] * 255, 0, 255).astype(np.uint8).reshape(-1, 1)
-    otsu, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    threshold = float(np.clip(otsu / 255.0, *IMPRINT_THRESHOLD_RANGE))
-    imprint = np.nan_to_num(wear, nan=0.0) > threshold
-    width = imprint.sum(axis=1).astype(np.float64)  # per canonical row
-    # The u of each canonical row (rows outside the object stay NaN).
+    width, u_row = print_rows(imprint, frame)
+    return indices_of_print(width, u_row, ball_front(width, u_row))
+
+
+def print_rows(imprint: np.ndarray, frame: FootFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The imprint's width (pixels) and the foot's u on each canonical row (NaN off the
+    object). The canonical frame is isotropic, so pixel counts are areas."""
+    width = imprint.sum(axis=1).astype(np.float64)
     occupied = frame.mask.any(axis=1)
     u_row = np.full(frame.mask.shape[0], np.nan)
     u_row[occupied] = np.nanmax(np.where(frame.mask, frame.u, np.nan)[occupied], axis=1)
+    return width, u_row
+
+
+def ball_front(width: np.ndarray, u_row: np.ndarray) -> float:
+    """The u where the toe-less print ends: going toeward from u 0.70, the first row where
+    the imprint nearly vanishes (the gap before the toes; u 0.85 when the toes touch the
+    ball)."""
     has = np.isfinite(u_row)
-    if width.sum() < 50:
-        return nan
-    # The toes stand apart from the ball: cut at the narrowest row between u 0.74 and 0.92.
-    fore = has & (u_row >= 0.60) & (u_row < 0.74)
-    gap_rows = np.where(has & (u_row >= 0.74) & (u_row <= 0.92))[0]
-    cut_u = 0.85
-    if gap_rows.size and fore.any():
-        narrowest = gap_rows[np.argmin(width[gap_rows])]
-        if width[narrowest] < 0.35 * width[fore].max():
-            cut_u = float(u_row[narrowest])
-    printed = has & (width > 0) & (u_row < cut_u)
-    if printed.sum() < 10:
+    ball = has & (u_row >= 0.60) & (u_row < 0.74)
+    front = np.flatnonzero(has & (u_row >= 0.70) & (u_row <= 0.92))
+    if front.size and ball.any():
+        front = front[np.argsort(u_row[front])]  # heel to toe
+        gap = width[front] < BALL_FRONT_WIDTH * width[ball].max()
+        if gap.any():
+            return float(u_row[front[np.argmax(gap)]])
+    return 0.85
+
+
+def indices_of_print(width: np.ndarray, u_row: np.ndarray, cut_u: float) -> dict[str, float]:
+    """The three indices of the print up to ``cut_u``: split into three equal lengths from
+    its back, AI = middle third area / total; Chippaux-Smirak and Staheli compare the
+    middle third's narrowest row with the widest of the front and of the back third."""
+    nan = {k: float("nan") for k in INSOLE_FEATURES}
+    printed = np.isfinite(u_row) & (width > 0) & (u_row < cut_u)
+    if width.sum() < 50 or printed.sum() < 10:
         return nan
     u0 = float(u_row[printed].min())
     length = cut_u - u0
@@ -295,10 +313,26 @@ def quality_features(
     }
 
 
+class Measurement(NamedTuple):
+    """What :func:`wear_metrics` measured on one object."""
+
+    # Wear in [0, 1] per canonical pixel, NaN outside the object's inner part.
+    wear: np.ndarray
+    # Where the foot pressed an insole (bool, canonical); None for other views.
+    imprint: np.ndarray | None
+    # Wear, insole (NaN unless an insole) and quality features by name.
+    metrics: dict[str, float]
+
+
 def wear_metrics(
-    canonical: np.ndarray, frame: FootFrame, *, view: View, length_original_px: float
-) -> tuple[np.ndarray, dict[str, float]]:
-    """The wear map and every user-facing metric of one object, read as ``view``.
+    canonical: np.ndarray,
+    frame: FootFrame,
+    *,
+    view: View,
+    length_original_px: float,
+    imprint_model: ImprintModel,
+) -> Measurement:
+    """The wear map, the imprint and every user-facing metric of one object, read as ``view``.
 
     Parameters
     ----------
@@ -308,23 +342,24 @@ def wear_metrics(
     view : {"outsole", "insole", "print"}
     length_original_px : float
         The object's heel-to-toe length in the original photo's pixels.
+    imprint_model : ImprintModel
+        Finds an insole's imprint, which the insole indices are read from.
 
     Returns
     -------
-    wear : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH), float32
-    metrics : dict
-        Wear, insole (NaN unless an insole) and quality features by name.
+    Measurement
     """
-    wear = wear_map(canonical, frame.mask, view=view)
+    imprint = find_imprint(canonical, frame.mask, imprint_model) if view == "insole" else None
+    wear = wear_map(canonical, frame.mask, view=view, imprint=imprint)
     metrics = wear_features(wear, frame)
-    if view == "insole":
-        metrics.update(insole_indices(wear, frame))
+    if imprint is not None:
+        metrics.update(insole_indices(imprint, frame))
     else:
         metrics.update({k: float("nan") for k in INSOLE_FEATURES})
     metrics.update(
         quality_features(canonical, frame, view=view, length_original_px=length_original_px)
     )
-    return wear, metrics
+    return Measurement(wear=wear, imprint=imprint, metrics=metrics)
 
 
 def pronation_vector(metrics: dict[str, float], view: View) -> np.ndarray:

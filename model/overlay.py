@@ -2,7 +2,8 @@
 
 Per foot: the outline, the wear heat map inside it, the zone grid (heel, midfoot,
 forefoot, toes across; medial, central, lateral along), an arrow pointing to the medial
-side, and a caption with the side and the label. Drawn at working resolution.
+side, and a caption with the side and the label; on an insole also the outline of the
+imprint the arch index was read from. Drawn at working resolution.
 
 The service stores the overlay as a JPEG (a few milliseconds to encode, about 80 kB) and
 turns it into PNG only when someone asks for the picture: a PNG of a photo costs some
@@ -41,6 +42,7 @@ def draw_overlay(result: AnalysisResult) -> np.ndarray:
     for foot in result.feet:
         _draw_heat(canvas, foot)
     for foot in result.feet:
+        _draw_imprint(canvas, foot)
         _draw_grid(canvas, foot)
         _draw_outline_and_arrow(canvas, foot)
     # Labels go on last, over every line, and each where no label is yet: the two feet
@@ -85,6 +87,35 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     alpha = np.where(inside, 0.2 + 0.45 * np.clip(placed, 0, 1), 0).astype(np.float32)
     box = canvas[y0:y1, x0:x1]
     box[:] = cv2.blendLinear(box, heat, 1.0 - alpha, alpha)
+
+
+# The imprint's outline: cyan on a dark edge, unlike the white grid and the label colours.
+IMPRINT_COLOUR = (255, 230, 0)  # BGR
+# Imprint specks smaller than this (canonical pixels) are not outlined.
+MIN_IMPRINT_AREA = 40
+
+
+def imprint_outlines(foot: FootResult) -> list[np.ndarray]:
+    """The imprint's outer outlines in working pixels, shape (n, 2) each; none but for
+    an insole."""
+    if foot.imprint is None:
+        return []
+    contours, _ = cv2.findContours(
+        foot.imprint.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    frame = foot.located.frame
+    return [
+        frame.to_image(c.reshape(-1, 2).astype(np.float64))
+        for c in contours
+        if cv2.contourArea(c) >= MIN_IMPRINT_AREA
+    ]
+
+
+def _draw_imprint(canvas: np.ndarray, foot: FootResult) -> None:
+    thickness = max(1, round(max(canvas.shape[:2]) / 700))
+    outlines = [np.round(o).astype(np.int32) for o in imprint_outlines(foot)]
+    for shade, width in (((20, 20, 20), thickness + 2), (IMPRINT_COLOUR, thickness)):
+        cv2.polylines(canvas, outlines, True, shade, width, cv2.LINE_AA)
 
 
 def _length_span(frame: FootFrame) -> tuple[int, int]:

@@ -36,6 +36,7 @@ from model.classifier import (
     PRONATION_FAMILIES,
     ModelBundle,
     build_familiarity_model,
+    build_imprint_model,
     build_orientation_model,
     build_pronation_model,
     build_sole_model,
@@ -54,6 +55,7 @@ from model.features import (
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
+from model.imprint import IMPRINT_FEATURES, ImprintModel, imprint_features, mask_in_frame
 from model.locate import (
     ORIENTATION_FEATURES,
     FootFrame,
@@ -73,10 +75,15 @@ MATCH_DISTANCE = 0.25
 # 1,200 gave far better outlines than 200 (600 about half that gain), and 2,000 better
 # insole outlines again: insole macro-F1 0.836 and 0.842 against 0.805 and 0.790.
 SEGMENTER_PHOTOS = 2000
+# Rendered insole photos the imprint model learns from, with the segmenter. On the tuning
+# corpora, 300 gave imprint outlines whose arch index put 94% of insoles in their class.
+IMPRINT_PHOTOS = 400
 # An unmatched object closer than this (in foot lengths) to a labeled foot, with an area
 # in this range (in squared foot lengths; a whole sole is 0.2 to 0.5, a merged pair more,
 # a fragment less), is a second outline of that foot (see _second_outline_of_a_foot).
 SECOND_OUTLINE_DISTANCE = 0.6
+# Pixels of each rendered insole the imprint model learns from (about a thirtieth of it).
+IMPRINT_PIXELS_PER_INSOLE = 1500
 SECOND_OUTLINE_AREA = (0.12, 0.45)
 
 
@@ -156,7 +163,9 @@ class PhotoFeatures:
     error: str | None = None
 
 
-def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures:
+def extract_photo(
+    photo: LabeledPhoto, pixel_model: PixelModel, imprint_model: ImprintModel
+) -> PhotoFeatures:
     """Locate objects in a labeled photo and measure them (the serving feature path)."""
     from model.analyze import locate_objects
     from model.imaging import decode
@@ -190,12 +199,13 @@ def extract_photo(photo: LabeledPhoto, pixel_model: PixelModel) -> PhotoFeatures
                 else:
                     obj = obj.turned(truth, side_confidence=1.0)
                     record["orientation_truth"] = int(truth)
-            _, metrics = wear_metrics(
+            metrics = wear_metrics(
                 obj.canonical,
                 obj.frame,
                 view=photo.view,  # type: ignore[arg-type]
                 length_original_px=obj.frame.length_px / decoded.scale,
-            )
+                imprint_model=imprint_model,
+            ).metrics
             record["metrics"] = metrics
         out.objects.append(record)
     return out
@@ -219,11 +229,11 @@ def _nearest_foot(photo: LabeledPhoto, center: Sequence[float]) -> LabeledFoot |
     return None if index is None else photo.feet[index]
 
 
-def _cache_key(photo: LabeledPhoto, pixel_key: str) -> str:
+def _cache_key(photo: LabeledPhoto, models_key: str) -> str:
     digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()
-    # Features depend on the photo, the feature code and the segmenter that found the
-    # objects; the key names all three.
-    return f"{digest}-v{FEATURE_VERSION}-{pixel_key[:12]}-{photo.view}"
+    # Features depend on the photo, the feature code, the segmenter that found the
+    # objects and the imprint model that outlined insole imprints; the key names all.
+    return f"{digest}-v{FEATURE_VERSION}-{models_key[:12]}-{photo.view}"
 
 
 def model_digest(model: Any) -> str:
@@ -264,37 +274,39 @@ def model_digest(model: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_WORKER_PIXEL_MODEL: dict[str, Any] = {}
+# The pixel-level models of a worker process, set once by _init_worker.
+_WORKER_MODELS: dict[str, Any] = {}
 
 
 def _extract_cached(args: tuple[LabeledPhoto, Path | None, str]) -> PhotoFeatures:
-    photo, cache_dir, pixel_key = args
-    pixel_model = _WORKER_PIXEL_MODEL["model"]
+    photo, cache_dir, models_key = args
+    models = (_WORKER_MODELS["pixels"], _WORKER_MODELS["imprint"])
     if cache_dir is None:
-        return extract_photo(photo, pixel_model)
-    path = cache_dir / f"{_cache_key(photo, pixel_key)}.json"
+        return extract_photo(photo, *models)
+    path = cache_dir / f"{_cache_key(photo, models_key)}.json"
     if path.exists():
         data = json.loads(path.read_text())
         return PhotoFeatures(objects=data["objects"], error=data["error"])
-    result = extract_photo(photo, pixel_model)
+    result = extract_photo(photo, *models)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"objects": result.objects, "error": result.error}))
     tmp.replace(path)
     return result
 
 
-def _init_worker(pixel_model: Any = None) -> None:
+def _init_worker(pixel_model: Any = None, imprint_model: Any = None) -> None:
     # One process per core already uses every core; threads inside would oversubscribe.
     from model.analyze import use_one_thread
 
     use_one_thread()
-    if pixel_model is not None:
-        _WORKER_PIXEL_MODEL["model"] = pixel_model
+    _WORKER_MODELS["pixels"] = pixel_model
+    _WORKER_MODELS["imprint"] = imprint_model
 
 
 def extract_all(
     photos: Sequence[LabeledPhoto],
     pixel_model: Any,
+    imprint_model: Any,
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
@@ -304,16 +316,19 @@ def extract_all(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
-    jobs = [(p, cache_dir, model_digest(pixel_model)) for p in photos]
+    models_key = hashlib.sha256(
+        (model_digest(pixel_model) + model_digest(imprint_model)).encode()
+    ).hexdigest()
+    jobs = [(p, cache_dir, models_key) for p in photos]
     bar = tqdm(total=len(jobs), desc="features", unit="photo", disable=not progress)
     results: list[PhotoFeatures] = []
     if workers == 1:
-        _WORKER_PIXEL_MODEL["model"] = pixel_model
+        _WORKER_MODELS.update(pixels=pixel_model, imprint=imprint_model)
         for job in jobs:
             results.append(_extract_cached(job))
             bar.update()
     else:
-        with worker_pool(workers, _init_worker, (pixel_model,)) as pool:
+        with worker_pool(workers, _init_worker, (pixel_model, imprint_model)) as pool:
             for res in pool.map(_extract_cached, jobs, chunksize=4):
                 results.append(res)
                 bar.update()
@@ -385,6 +400,76 @@ def fit_pixel_model(
             xs.append(features[idx])
             ys.append(target[idx])
     return build_pixel_model(seed=seed).fit(np.concatenate(xs), np.concatenate(ys))
+
+
+def _imprint_photo(photo_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Imprint features and targets of the insoles of one freshly rendered insole photo.
+
+    The insoles are found as analysis finds them (the worker's segmenter, in the frame the
+    locator fits), so the model learns from the outlines it will be given; the renderer's
+    imprint masks, mapped into each frame, say which pixels the foot pressed.
+    """
+    from model.analyze import locate_objects
+    from model.imaging import decode
+    from model.synth.render import render_photo
+
+    rng = np.random.default_rng(photo_seed)
+    rendered = render_photo(
+        photo_seed, view="insole", megapixels=float(rng.uniform(0.6, 2.5)), with_masks=True
+    )
+    decoded = decode(rendered.data)
+    xs: list[np.ndarray] = [np.zeros((0, len(IMPRINT_FEATURES)), np.float32)]
+    ys: list[np.ndarray] = [np.zeros(0, bool)]
+    for obj in locate_objects(decoded, _WORKER_MODELS["pixels"]):
+        cx, cy = (c / decoded.scale for c in obj.centroid)
+        # The labeled insole this outline belongs to: the one under its centre.
+        under = [
+            i
+            for i, sole in enumerate(rendered.masks or [])
+            if sole[min(int(cy), sole.shape[0] - 1), min(int(cx), sole.shape[1] - 1)]
+        ]
+        if len(under) != 1:
+            continue
+        target = mask_in_frame((rendered.imprints or [])[under[0]], decoded.image.shape, obj.frame)
+        features, inner = imprint_features(obj.canonical, obj.frame.mask)
+        take = rng.choice(
+            len(features), size=min(IMPRINT_PIXELS_PER_INSOLE, len(features)), replace=False
+        )
+        xs.append(features[take])
+        ys.append(target[inner][take])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def fit_imprint_model(
+    pixel_model: Any,
+    *,
+    seed: int,
+    photos: int,
+    workers: int | None = None,
+    progress: bool = True,
+) -> Any:
+    """Train the imprint model on the insoles of ``photos`` freshly rendered insole photos.
+
+    Like the segmenter it always learns from synthetic photos: no clinic photo comes with
+    the outline of its imprint.
+    """
+    seeds = np.random.SeedSequence([seed, 0x1A9]).generate_state(photos).tolist()
+    workers = workers or os.cpu_count() or 1
+    xs, ys = [], []
+    with worker_pool(workers, _init_worker, (pixel_model,)) as pool:
+        for features, target in tqdm(
+            pool.map(_imprint_photo, [int(s) for s in seeds], chunksize=2),
+            total=len(seeds),
+            desc="imprint",
+            unit="photo",
+            disable=not progress,
+        ):
+            xs.append(features)
+            ys.append(target)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("The rendered insoles gave no imprint pixels to learn from.")
+    return build_imprint_model(seed=seed).fit(x, y)
 
 
 @dataclass
@@ -622,9 +707,11 @@ def _accuracy_by_band(
 def fit_bundle(
     table: TrainingTable,
     pixel_model: Any,
+    imprint_model: Any,
     *,
     seed: int = 0,
     pixel_training: dict[str, Any] | None = None,
+    imprint_training: dict[str, Any] | None = None,
     version: str | None = None,
     corpus: dict[str, Any] | None = None,
     cv_metrics: dict[str, Any] | None = None,
@@ -669,6 +756,8 @@ def fit_bundle(
         "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
         "models": {
             "pixels": "MLPClassifier (48, 24) on per-pixel colour, texture and context",
+            "imprint": "MLPClassifier (32, 16) on an insole's pixels: did the foot press "
+            "here? (colour and shade against the insole's own, distance from its rim)",
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
             "view": "HistGradientBoostingClassifier (outsole / insole / print)",
             "pronation": PRONATION_FAMILIES[family],
@@ -692,6 +781,7 @@ def fit_bundle(
             **table.summary,
             **(corpus or {}),
             "segmenter": pixel_training or {},
+            "imprint": imprint_training or {},
             "orientation": orientation_training,
         },
         "metrics": cv_metrics or {},
@@ -701,6 +791,7 @@ def fit_bundle(
     }
     return ModelBundle(
         pixels=pixel_model,
+        imprint=imprint_model,
         sole=sole,
         view=view,
         pronation=pronation,
@@ -731,34 +822,52 @@ def train(
     progress: bool = True,
     version: str | None = None,
     segmenter_photos: int = SEGMENTER_PHOTOS,
+    imprint_photos: int = IMPRINT_PHOTOS,
     base: ModelBundle | None = None,
     family: str = "hgb",
 ) -> ModelBundle:
-    """The whole training run: segmenter, features, cross-validation, fit.
+    """The whole training run: pixel models, features, cross-validation, fit.
 
-    The segmenter is trained on ``segmenter_photos`` freshly rendered photos, or taken
-    from ``base`` (a loaded model) when ``segmenter_photos`` is 0, as retraining on
-    clinic photos does: they carry no masks to learn it from.
+    The two pixel models learn from the renderer's masks: the segmenter from
+    ``segmenter_photos`` freshly rendered photos, then the imprint model from
+    ``imprint_photos`` rendered insole photos. With ``segmenter_photos`` 0 both are taken
+    from ``base`` (a loaded model), as retraining on clinic photos does: they carry no
+    masks to learn from.
     """
     if segmenter_photos > 0:
         pixel_model = fit_pixel_model(
             seed=seed, photos=segmenter_photos, workers=workers, progress=progress
         )
+        imprint_model = fit_imprint_model(
+            pixel_model, seed=seed, photos=imprint_photos, workers=workers, progress=progress
+        )
         pixel_training: dict[str, Any] = {"rendered_photos": segmenter_photos, "seed": seed}
+        imprint_training: dict[str, Any] = {"rendered_photos": imprint_photos, "seed": seed}
     elif base is not None:
-        pixel_model = base.pixels
-        # Say how the reused segmenter was trained, not only where it came from (the
-        # base may have reused it in turn).
-        base_segmenter = base.card.get("training_data", {}).get("segmenter") or {}
+        pixel_model, imprint_model = base.pixels, base.imprint
+        # Say how the reused models were trained, not only where they came from (the
+        # base may have reused them in turn).
+        base_training = base.card.get("training_data", {})
+        base_segmenter = base_training.get("segmenter") or {}
+        base_imprint = base_training.get("imprint") or {}
         pixel_training = {
             "reused_from": base.version,
             "trained_as": base_segmenter.get("trained_as", base_segmenter),
+        }
+        imprint_training = {
+            "reused_from": base.version,
+            "trained_as": base_imprint.get("trained_as", base_imprint),
         }
     else:
         raise ValueError("Either render photos for the segmenter or give a base model.")
     photos = read_manifests(manifests)
     features = extract_all(
-        photos, pixel_model, cache_dir=cache_dir, workers=workers, progress=progress
+        photos,
+        pixel_model,
+        imprint_model,
+        cache_dir=cache_dir,
+        workers=workers,
+        progress=progress,
     )
     table = build_table(photos, features)
     if len(set(table.pronation_y)) < 2:
@@ -767,11 +876,13 @@ def train(
     return fit_bundle(
         table,
         pixel_model,
+        imprint_model,
         seed=seed,
         version=version,
         corpus=corpus_info(manifests),
         cv_metrics=metrics,
         pixel_training=pixel_training,
+        imprint_training=imprint_training,
         family=family,
         orientation=base.orientation if base is not None else None,
     )

@@ -7,7 +7,8 @@
   and prints as an even patch (solid ink on an ink print, blank on a scanner print). Wear
   is the loss of the pattern, as on an outsole.
 - Insole: the foot's imprint is darker than the unpressed foam (on dark foam, a lighter
-  sheen); wear is that change, relative to the insole's own range.
+  sheen); wear is that change, relative to the insole's own range. Which way the shade
+  changed is read off the imprint the imprint model found (:mod:`model.imprint`).
 
 All maps are float32 in [0, 1], NaN outside the object.
 """
@@ -25,8 +26,11 @@ DETAIL_SIGMA = 3.0
 ENERGY_SIGMA = 6.0
 # The outline's own contrast with the background is not tread: stay this far inside.
 EDGE_MARGIN_PX = 6
-# Insole foam darker than this (luminance, 0-255) shows the imprint as a lighter sheen.
+# Insole foam darker than this (luminance, 0-255) shows the imprint as a lighter sheen:
+# the rule when no imprint was found to tell which way the shade changed.
 DARK_FOAM = 64.0
+# Pixels the imprint and the unpressed foam each need for their shades to be compared.
+MIN_SHADE_PIXELS = 200
 
 
 def inner_mask(mask: np.ndarray, *, margin: int = EDGE_MARGIN_PX) -> np.ndarray:
@@ -41,7 +45,13 @@ def relief_energy(gray: np.ndarray) -> np.ndarray:
     return np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), ENERGY_SIGMA))
 
 
-def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarray:
+def wear_map(
+    canonical: np.ndarray,
+    mask: np.ndarray,
+    *,
+    view: View,
+    imprint: np.ndarray | None = None,
+) -> np.ndarray:
     """Wear intensity of every canonical pixel.
 
     Parameters
@@ -51,6 +61,8 @@ def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarr
     mask : ndarray, shape (rows, cols), bool
         The object in the canonical frame.
     view : {"outsole", "insole", "print"}
+    imprint : ndarray, shape (rows, cols), bool, optional
+        Where the foot pressed an insole (see :func:`model.imprint.find_imprint`).
 
     Returns
     -------
@@ -62,7 +74,7 @@ def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarr
     if not inner.any():
         inner = mask
     if view == "insole":
-        wear = _imprint_darkness(gray, inner)
+        wear = _imprint_darkness(gray, inner, imprint)
     else:
         energy = relief_energy(gray)
         reference = max(float(np.percentile(energy[inner], 85)), 1.0)
@@ -72,14 +84,23 @@ def wear_map(canonical: np.ndarray, mask: np.ndarray, *, view: View) -> np.ndarr
     return out
 
 
-def _imprint_darkness(gray: np.ndarray, inner: np.ndarray) -> np.ndarray:
+def _imprint_darkness(
+    gray: np.ndarray, inner: np.ndarray, imprint: np.ndarray | None
+) -> np.ndarray:
     # Perforations and fabric weave are small; a median filter drops them before the
     # imprint's broad change of shade is measured.
     g8 = np.clip(gray, 0, 255).astype(np.uint8)
     smooth = cv2.GaussianBlur(cv2.medianBlur(g8, 7).astype(np.float32), (0, 0), 2.0)
     values = smooth[inner]
-    if float(np.median(values)) < DARK_FOAM:
-        # Dark foam: the foot leaves a lighter sheen, not a darker mark.
+    pressed = inner & imprint if imprint is not None else np.zeros_like(inner)
+    unpressed = inner & ~pressed
+    if pressed.sum() >= MIN_SHADE_PIXELS and unpressed.sum() >= MIN_SHADE_PIXELS:
+        # The foot left a lighter sheen (dark foam), not a darker mark, when its imprint
+        # is lighter than the foam it did not press.
+        lighter = float(np.median(smooth[pressed])) > float(np.median(smooth[unpressed]))
+    else:
+        lighter = float(np.median(values)) < DARK_FOAM
+    if lighter:
         smooth, values = 255.0 - smooth, 255.0 - values
     foam = float(np.percentile(values, 95))
     deepest = float(np.percentile(values, 2))

@@ -85,6 +85,9 @@ class Layer:
         The colour name of the rubber, foam, ink or upper.
     arch_index : float or None
         The rendered arch index (insoles).
+    imprint : ndarray or None
+        Where the foot pressed the insole (the footprint, toes included), bool, in the
+        raster of ``sole`` (insoles); what the imprint model learns to find.
     """
 
     colour: np.ndarray
@@ -93,6 +96,7 @@ class Layer:
     outer: np.ndarray
     material: str
     arch_index: float | None = None
+    imprint: np.ndarray | None = None
 
 
 def luminance(bgr: np.ndarray | tuple[float, float, float]) -> float:
@@ -111,6 +115,7 @@ def _blur_layer(layer: Layer, sigma: float) -> Layer:
         outer=layer.outer,
         material=layer.material,
         arch_index=layer.arch_index,
+        imprint=layer.imprint,
     )
 
 
@@ -469,6 +474,7 @@ def render_insole(
         outer=frame.polygon,
         material=foam,
         arch_index=fp.arch_index,
+        imprint=fp.mask & (sole > 0.5),
     )
     return _blur_layer(layer, blur_px)
 

@@ -114,6 +114,9 @@ class RenderedPhoto:
     masks : list of ndarray or None
         With ``with_masks=True``: the visible sole (or insole, or print) region of each
         foot, bool arrays of shape (rows, cols), in the order of ``rows``.
+    imprints : list of ndarray or None
+        With ``with_masks=True``: the visible part of each insole's imprint (where the
+        foot pressed it, toes included), like ``masks``; all False for other views.
     """
 
     data: bytes
@@ -121,6 +124,7 @@ class RenderedPhoto:
     rows: list[dict[str, Any]]
     image: np.ndarray
     masks: list[np.ndarray] | None = field(default=None, repr=False)
+    imprints: list[np.ndarray] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -522,6 +526,8 @@ def render_photo(
 
     # --- composite at full resolution -----------------------------------------------
     visible: list[tuple[int, int, np.ndarray]] = []
+    # Each object's imprint in the same box as its entry of ``visible`` (insoles).
+    imprints: list[np.ndarray] = []
     for p in placed:
         f = p.frame
         corners = np.array([[0, 0], [f.cols, 0], [f.cols, f.rows], [0, f.rows]], np.float64)
@@ -532,6 +538,7 @@ def render_photo(
         y1 = min(height, int(math.ceil(dst[:, 1].max())) + 1)
         if x1 <= x0 or y1 <= y0:
             visible.append((0, 0, np.zeros((0, 0), bool)))
+            imprints.append(np.zeros((0, 0), bool))
             continue
         hroi = _translate(-x0, -y0) @ p.homography
         size = (x1 - x0, y1 - y0)
@@ -549,6 +556,11 @@ def render_photo(
         wc = cv2.warpPerspective(colour, hroi, size, flags=cv2.INTER_LINEAR)
         wa = cv2.warpPerspective(alpha, hroi, size, flags=cv2.INTER_LINEAR)
         ws = cv2.warpPerspective(sole, hroi, size, flags=cv2.INTER_LINEAR) >= 128
+        if with_masks and p.layer.imprint is not None:
+            pressed = p.layer.imprint.astype(np.uint8) * 255
+            imprints.append(cv2.warpPerspective(pressed, hroi, size, flags=cv2.INTER_LINEAR) >= 128)
+        else:
+            imprints.append(np.zeros_like(ws))
         roi = img[y0:y1, x0:x1]
         keep = cv2.merge([255 - wa] * 3)
         img[y0:y1, x0:x1] = cv2.add(cv2.multiply(roi, keep, scale=1.0 / 255.0), wc)
@@ -582,6 +594,7 @@ def render_photo(
     }
     rows: list[dict[str, Any]] = []
     masks: list[np.ndarray] = []
+    pressed_masks: list[np.ndarray] = []
     if n_feet == 0:
         rows.append(
             {
@@ -610,7 +623,7 @@ def render_photo(
             }
         )
     else:
-        for p, (vx, vy, vm) in zip(placed, visible, strict=True):
+        for p, (vx, vy, vm), pressed in zip(placed, visible, imprints, strict=True):
             f = p.frame
             ends = f.to_px(
                 np.array([f.heel_point[0], f.toe_point[0]]),
@@ -651,12 +664,20 @@ def render_photo(
             )
             if with_masks:
                 full = np.zeros((height, width), bool)
+                full_pressed = np.zeros((height, width), bool)
                 if vm.size:
                     full[vy : vy + vm.shape[0], vx : vx + vm.shape[1]] = vm
+                    full_pressed[vy : vy + vm.shape[0], vx : vx + vm.shape[1]] = pressed & vm
                 masks.append(full)
+                pressed_masks.append(full_pressed)
     ordered = [{k: row[k] for k in MANIFEST_COLUMNS if k != "file"} for row in rows]
     return RenderedPhoto(
-        data=data, fmt=fmt, rows=ordered, image=img, masks=masks if with_masks else None
+        data=data,
+        fmt=fmt,
+        rows=ordered,
+        image=img,
+        masks=masks if with_masks else None,
+        imprints=pressed_masks if with_masks else None,
     )
 
 

@@ -45,6 +45,7 @@ def _tiny_bundle(version: str = "test-1") -> ModelBundle:
     }
     return ModelBundle(
         pixels=binary,
+        imprint=binary,
         sole=binary,
         view=fitted(y),
         pronation=fitted(y),
@@ -159,6 +160,7 @@ def test_objects_unlike_every_training_sole_are_not_familiar() -> None:
     model = build_familiarity_model().fit(soles)
     bundle = ModelBundle(
         pixels=None,  # type: ignore[arg-type]  # only the familiarity model is read
+        imprint=None,  # type: ignore[arg-type]
         sole=None,  # type: ignore[arg-type]
         view=None,  # type: ignore[arg-type]
         pronation=None,  # type: ignore[arg-type]

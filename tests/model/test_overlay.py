@@ -1,11 +1,20 @@
-"""Placing the overlay's labels."""
+"""The overlay: placing its labels, and the imprint outline on insoles."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from model.overlay import label_beyond, medial_arrow, place_labels, put_label
+from model.overlay import (
+    IMPRINT_COLOUR,
+    draw_overlay,
+    imprint_outlines,
+    label_beyond,
+    medial_arrow,
+    place_labels,
+    put_label,
+)
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
 
@@ -68,3 +77,21 @@ def test_the_labels_of_a_pair_facing_each_other_do_not_cover_one_another(analyze
         for other in labels[i + 1 :]:
             u0, v0, u1, v1 = other.box
             assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, (label, other)
+
+
+def test_an_insole_overlay_outlines_the_imprint_the_arch_index_was_read_from(analyzer) -> None:  # type: ignore[no-untyped-def]
+    insole = analyzer.analyze(render_photo(7, view="insole", max_megapixels=1.0).data)
+    canvas = draw_overlay(insole)
+    for foot in insole.feet:
+        outlines = imprint_outlines(foot)
+        assert outlines
+        points = np.concatenate(outlines)
+        contour = foot.located.candidate.contour.astype(np.float32)
+        # Inside the insole's own outline (within a pixel or two of interpolation).
+        depth = [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in points]
+        assert min(depth) > -3
+        xs, ys = np.round(points).astype(int).T
+        drawn = np.linalg.norm(canvas[ys, xs].astype(float) - IMPRINT_COLOUR, axis=1) < 60
+        assert drawn.mean() > 0.5  # most of it shows; labels and the grid cover the rest
+    outsole = analyzer.analyze(render_photo(7, view="outsole", max_megapixels=1.0).data)
+    assert all(imprint_outlines(foot) == [] for foot in outsole.feet)

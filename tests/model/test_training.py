@@ -135,4 +135,4 @@ def test_feet_without_heel_and_toe_cannot_teach_orientation_alone() -> None:
     assert len(table.pronation_y) == 1
     assert len(table.orientation_y) == 0
     with pytest.raises(ValueError, match="heel and toe positions"):
-        fit_bundle(table, pixel_model=None)
+        fit_bundle(table, pixel_model=None, imprint_model=None)

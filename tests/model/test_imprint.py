@@ -1,0 +1,166 @@
+"""The insole imprint: the renderer's masks, the imprint model, and the indices read from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from model.evaluation import found_insoles
+from model.features import insole_indices
+from model.footshape import LABELS
+from model.imprint import IMPRINT_FEATURES, find_imprint, imprint_features
+from model.synth.corpus import photo_seed
+from model.synth.render import render_photo
+from model.synth.wear import ARCH_INDEX_RANGES
+from model.training import fit_imprint_model
+
+# Insole photos of a corpus seed used neither in training nor in the benchmarks.
+SEED = 4242
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def arch_class(ai: float) -> str:
+    """The class whose clinical arch-index range holds ``ai`` (gaps go to the nearer)."""
+    centres = {label: sum(ARCH_INDEX_RANGES[label]) / 2 for label in LABELS}
+    inside = [label for label in LABELS if _within(ai, ARCH_INDEX_RANGES[label])]
+    return inside[0] if inside else min(LABELS, key=lambda label: abs(centres[label] - ai))
+
+
+def analysed_insoles(analyzer: Any, count: int) -> list[dict[str, Any]]:
+    """Rendered insoles as the analysis found them, with the true imprint in their frame."""
+    found: list[dict[str, Any]] = []
+    index = 0
+    while len(found) < count:
+        photo = render_photo(
+            photo_seed(SEED, index), view="insole", max_megapixels=2.0, with_masks=True
+        )
+        index += 1
+        result = analyzer.analyze(photo.data, view="insole")
+        for insole in found_insoles(photo, result):
+            frame = insole.foot.located.frame
+            found.append(
+                {
+                    "row": insole.row,
+                    "foot": insole.foot,
+                    "frame": frame,
+                    "canonical": insole.foot.located.canonical,
+                    "truth": insole.truth,
+                }
+            )
+    return found[:count]
+
+
+@pytest.fixture(scope="module")
+def insoles(analyzer: Any) -> list[dict[str, Any]]:
+    return analysed_insoles(analyzer, 12)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def test_rendered_insoles_come_with_their_imprint() -> None:
+    insole = render_photo(11, view="insole", max_megapixels=1.0, with_masks=True)
+    assert insole.masks is not None
+    assert insole.imprints is not None
+    assert len(insole.imprints) == len(insole.rows) == len(insole.masks)
+    for sole, pressed in zip(insole.masks, insole.imprints, strict=True):
+        assert not (pressed & ~sole).any()  # the foot presses the insole, nowhere else
+        assert 0.3 < pressed.sum() / sole.sum() < 0.95
+    outsole = render_photo(11, view="outsole", max_megapixels=1.0, with_masks=True)
+    assert outsole.imprints is not None
+    assert not any(pressed.any() for pressed in outsole.imprints)
+    # Asking for masks changes nothing in the photo itself.
+    assert render_photo(11, view="insole", max_megapixels=1.0).data == insole.data
+
+
+def test_arch_index_of_the_true_imprint_is_the_rendered_one(
+    insoles: list[dict[str, Any]],
+) -> None:
+    """The toe-less print, its thirds and the cut before the toes, measured on the
+    renderer's own imprint in the frame the analysis fitted, give back the arch index
+    the renderer drew (measured on its toe-less raster)."""
+    errors = [
+        abs(insole_indices(i["truth"], i["frame"])["arch_index"] - float(i["row"]["arch_index"]))
+        for i in insoles
+    ]
+    assert np.median(errors) < 0.006
+    assert max(errors) < 0.03
+
+
+def test_shipped_imprint_model_outlines_the_imprint(
+    insoles: list[dict[str, Any]], bundle: Any
+) -> None:
+    overlaps, right = [], 0
+    for i in insoles:
+        found = find_imprint(i["canonical"], i["frame"].mask, bundle.imprint)
+        inner = imprint_features(i["canonical"], i["frame"].mask)[1]
+        overlaps.append(iou(found, i["truth"] & inner))
+        measured = insole_indices(found, i["frame"])["arch_index"]
+        right += arch_class(measured) == i["row"]["label"]
+    assert np.median(overlaps) > 0.88
+    assert min(overlaps) > 0.6
+    assert right >= 10  # of 12: the arch index alone puts most insoles in their class
+
+
+def test_imprint_features_describe_each_inner_pixel(insoles: list[dict[str, Any]]) -> None:
+    features, inner = imprint_features(insoles[0]["canonical"], insoles[0]["frame"].mask)
+    assert features.shape == (int(inner.sum()), len(IMPRINT_FEATURES))
+    assert np.isfinite(features).all()
+    # Nothing in them says where along the foot a pixel lies: turning the insole round
+    # gives the same features, in the turned order.
+    turned, turned_inner = imprint_features(
+        insoles[0]["canonical"][::-1, ::-1].copy(), insoles[0]["frame"].mask[::-1, ::-1].copy()
+    )
+    assert np.array_equal(turned_inner, inner[::-1, ::-1])
+    order = np.full(inner.shape, -1)
+    order[inner] = np.arange(int(inner.sum()))
+    assert np.allclose(turned, features[order[::-1, ::-1][turned_inner]], atol=1e-4)
+
+
+def test_imprint_model_learns_from_rendered_insoles(
+    insoles: list[dict[str, Any]], bundle: Any, one_thread: None
+) -> None:
+    model = fit_imprint_model(bundle.pixels, seed=5, photos=16, workers=2, progress=False)
+    overlaps = [
+        iou(
+            find_imprint(i["canonical"], i["frame"].mask, model),
+            i["truth"] & imprint_features(i["canonical"], i["frame"].mask)[1],
+        )
+        for i in insoles
+    ]
+    assert np.median(overlaps) > 0.8
+
+
+@pytest.mark.parametrize(
+    ("foam", "pressed"),
+    [
+        ((200, 200, 230), (150, 150, 175)),  # light foam: the foot leaves a darker mark
+        ((20, 20, 40), (60, 60, 90)),  # black foam: a lighter sheen
+        # Navy foam too light for the dark-foam rule (luminance about 75 > 64), where the
+        # wear map read the unpressed arch as the imprint before the imprint told it.
+        ((110, 70, 40), (150, 110, 80)),
+    ],
+)
+def test_the_wear_map_rises_where_the_imprint_is_whichever_way_the_shade_changed(
+    foam: tuple[int, int, int], pressed: tuple[int, int, int]
+) -> None:
+    from model.wear import wear_map
+
+    mask = np.zeros((320, 160), bool)
+    cv2.ellipse(mask.view(np.uint8), (80, 160), (60, 150), 0, 0, 360, 1, -1)
+    imprint = np.zeros_like(mask)
+    cv2.ellipse(imprint.view(np.uint8), (95, 180), (30, 110), 0, 0, 360, 1, -1)
+    canonical = np.zeros((320, 160, 3), np.uint8)
+    canonical[mask] = foam
+    canonical[imprint] = pressed
+    wear = wear_map(canonical, mask, view="insole", imprint=imprint)
+    inner = np.isfinite(wear)
+    assert np.nanmean(wear[imprint & inner]) > 0.8
+    assert np.nanmean(wear[inner & ~imprint]) < 0.2
