@@ -422,10 +422,10 @@ def _quiet_sklearn() -> Iterator[None]:
 
 
 def base_model(store: Path) -> ModelBundle | None:
-    """The model whose pixel segmenter a retrained candidate reuses.
+    """The model whose pixel models (segmenter, imprint) a retrained candidate reuses.
 
     The model in service of ``store``, else the shipped one; None when neither loads
-    (then the segmenter is trained afresh on rendered photos).
+    (then both are trained afresh on rendered photos).
     """
     for path in (Path(store), SHIPPED_DIR):
         if current_version(path) is None and not (path / ARTIFACT_FILE).exists():
@@ -453,9 +453,9 @@ def train_and_promote(
     """Train a candidate, compare it with the model in service, promote it if better.
 
     Without ``holdout`` manifests, :data:`HOLDOUT_FRACTION` of the photo groups of
-    ``manifests`` is held out (and not trained on). The candidate reuses the pixel
-    segmenter of the model in service (see :func:`base_model`): clinic photos carry no
-    masks to learn it from, and the comparison is then about what was retrained. The
+    ``manifests`` is held out (and not trained on). The candidate reuses the segmenter and
+    the imprint model of the model in service (see :func:`base_model`): clinic photos
+    carry no masks to learn them from, and the comparison is then about what was retrained. The
     candidate is written to ``out`` with the decision in its model card either way.
     """
     from threadpoolctl import threadpool_limits
