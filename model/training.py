@@ -75,15 +75,16 @@ MATCH_DISTANCE = 0.25
 # 1,200 gave far better outlines than 200 (600 about half that gain), and 2,000 better
 # insole outlines again: insole macro-F1 0.836 and 0.842 against 0.805 and 0.790.
 SEGMENTER_PHOTOS = 2000
-# Rendered insole photos the imprint model learns from, with the segmenter. On the tuning
-# corpora, 300 gave imprint outlines whose arch index put 94% of insoles in their class.
+# Rendered insole photos the imprint model learns from, with the segmenter. Trained on 300
+# (a first trial), its outlines gave the arch index of 95% and 94% of the tuning corpora's
+# insoles in their class's range; with 400, bench/bench_imprint.py prints 94.4%.
 IMPRINT_PHOTOS = 400
+# Pixels of each rendered insole the imprint model learns from (about a thirtieth of it).
+IMPRINT_PIXELS_PER_INSOLE = 1500
 # An unmatched object closer than this (in foot lengths) to a labeled foot, with an area
 # in this range (in squared foot lengths; a whole sole is 0.2 to 0.5, a merged pair more,
 # a fragment less), is a second outline of that foot (see _second_outline_of_a_foot).
 SECOND_OUTLINE_DISTANCE = 0.6
-# Pixels of each rendered insole the imprint model learns from (about a thirtieth of it).
-IMPRINT_PIXELS_PER_INSOLE = 1500
 SECOND_OUTLINE_AREA = (0.12, 0.45)
 
 
