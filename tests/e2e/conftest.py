@@ -261,6 +261,14 @@ def sole_photo(analyzer: Analyzer, photo_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def insole_photo(analyzer: Analyzer, photo_dir: Path) -> Path:
+    """A synthetic photo of one insole that the model analyses."""
+    path = photo_dir / "insole.jpg"
+    path.write_bytes(_analysed(analyzer, range(400, 440), "insole", 1))
+    return path
+
+
+@pytest.fixture(scope="session")
 def pair_photo(analyzer: Analyzer, photo_dir: Path) -> Path:
     """A synthetic photo of a pair of outsoles that the model analyses as two feet."""
     path = photo_dir / "pair.jpg"
