@@ -31,21 +31,10 @@ from model.analyze import load_analyzer, use_one_thread
 from model.errors import SolescanError
 from model.evaluation import found_insoles
 from model.features import indices_of_print, insole_indices, print_rows
-from model.footshape import LABELS
-from model.imprint import imprint_features
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
-from model.synth.wear import ARCH_INDEX_RANGES
-
-
-def arch_class(ai: float) -> str:
-    """The class whose clinical arch-index range holds ``ai`` (in a gap: the nearer)."""
-
-    def distance(label: str) -> float:
-        low, high = ARCH_INDEX_RANGES[label]
-        return max(low - ai, 0.0, ai - high)
-
-    return min(LABELS, key=distance)
+from model.synth.wear import arch_class
+from model.wear import inner_mask
 
 
 def baseline_arch_index(wear: np.ndarray, frame) -> float:  # type: ignore[no-untyped-def]
@@ -83,9 +72,9 @@ def main() -> int:
             continue
         for insole in found_insoles(photo, result):
             row, truth = insole.row, insole.truth
-            frame, canonical = insole.foot.located.frame, insole.foot.located.canonical
+            frame = insole.foot.located.frame
             found = insole.foot.imprint  # the imprint model's outline, as analysis found it
-            inner = imprint_features(canonical, frame.mask)[1]
+            inner = inner_mask(frame.mask)
             overlaps.append(float((found & truth).sum() / max((found | (truth & inner)).sum(), 1)))
             readings = {
                 "true imprint": insole_indices(truth, frame)["arch_index"],

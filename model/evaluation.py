@@ -125,8 +125,10 @@ def found_insoles(rendered: Any, result: Any) -> list[FoundInsole]:
     """The insoles of a photo rendered with masks (``RenderedPhoto``) that its analysis
     (``AnalysisResult``) found: one foot within a fifth of a foot's length of the labeled
     centre, each with the renderer's imprint mapped into that foot's frame."""
+    if rendered.imprints is None:
+        raise ValueError("found_insoles needs a photo rendered with with_masks=True")
     found = []
-    for row, pressed in zip(rendered.rows, rendered.imprints or [], strict=True):
+    for row, pressed in zip(rendered.rows, rendered.imprints, strict=True):
         near = [
             foot
             for foot in result.feet

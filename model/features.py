@@ -1,7 +1,8 @@
 """Measured features of one located object: wear by zone, clinical indices, photo quality,
 and the shape and appearance figures that tell a sole from anything else.
 
-Training and serving both call :func:`measure`; there is one feature code path.
+Training and serving both call :func:`wear_metrics` (and :func:`object_features`); there is
+one feature code path.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ MIN_EXPOSURE = 0.6
 MIN_OBJECT_PX = 180.0
 MIN_CONTRAST = 0.15
 
-# The toes print apart from the ball of the foot: going toeward from the ball, the
-# toe-less print ends at the first row whose imprint is narrower than this share of the
-# ball's widest row.
+# The toes print apart from the ball of the foot: going toeward from u 0.70 (the front
+# part of the ball), the toe-less print ends at the first row whose imprint is narrower
+# than this share of the ball's widest row (u 0.60 to 0.74).
 BALL_FRONT_WIDTH = 0.1
 
 WEAR_FEATURES: tuple[str, ...] = (

@@ -127,7 +127,21 @@ def imprint_features(canonical: np.ndarray, mask: np.ndarray) -> tuple[np.ndarra
 
 
 def find_imprint(canonical: np.ndarray, mask: np.ndarray, model: ImprintModel) -> np.ndarray:
-    """The pixels of the insole the foot pressed, shape as ``mask`` (bool)."""
+    """The pixels of the insole the foot pressed.
+
+    Parameters
+    ----------
+    canonical : ndarray, shape (rows, cols, 3), uint8 BGR
+        The insole in the canonical frame.
+    mask : ndarray, shape (rows, cols), bool
+        The insole in the canonical frame.
+    model : ImprintModel
+
+    Returns
+    -------
+    ndarray, shape (rows, cols), bool
+        True where the model gives at least ``IMPRINT_PROBABILITY``; never on the rim.
+    """
     features, inner = imprint_features(canonical, mask)
     imprint = np.zeros(mask.shape, bool)
     if len(features):

@@ -112,7 +112,7 @@ def imprint_outlines(foot: FootResult) -> list[np.ndarray]:
 
 
 def _draw_imprint(canvas: np.ndarray, foot: FootResult) -> None:
-    thickness = max(1, round(max(canvas.shape[:2]) / 700))
+    thickness = _thin_line(canvas.shape)
     outlines = [np.round(o).astype(np.int32) for o in imprint_outlines(foot)]
     for shade, width in (((20, 20, 20), thickness + 2), (IMPRINT_COLOUR, thickness)):
         cv2.polylines(canvas, outlines, True, shade, width, cv2.LINE_AA)
@@ -145,12 +145,17 @@ def _grid_lines(foot: FootResult) -> list[np.ndarray]:
 
 def _draw_grid(canvas: np.ndarray, foot: FootResult) -> None:
     frame = foot.located.frame
-    thickness = max(1, round(max(canvas.shape[:2]) / 700))
+    thickness = _thin_line(canvas.shape)
     for line in _grid_lines(foot):
         pts = frame.to_image(line)
         cv2.polylines(
             canvas, [np.round(pts).astype(np.int32)], False, (255, 255, 255), thickness, cv2.LINE_AA
         )
+
+
+def _thin_line(shape: tuple[int, ...]) -> int:
+    """Width of the grid's and the imprint's lines: thinner than the outline's."""
+    return max(1, round(max(shape[:2]) / 700))
 
 
 def _line_thickness(shape: tuple[int, ...]) -> int:

@@ -75,9 +75,10 @@ MATCH_DISTANCE = 0.25
 # 1,200 gave far better outlines than 200 (600 about half that gain), and 2,000 better
 # insole outlines again: insole macro-F1 0.836 and 0.842 against 0.805 and 0.790.
 SEGMENTER_PHOTOS = 2000
-# Rendered insole photos the imprint model learns from, with the segmenter. Trained on 300
-# (a first trial), its outlines gave the arch index of 95% and 94% of the tuning corpora's
-# insoles in their class's range; with 400, bench/bench_imprint.py prints 94.4%.
+# Rendered insole photos the imprint model learns from (after the segmenter, which finds
+# their insoles). A first trial on 300 put the arch index of 95% and 94% of the tuning
+# corpora's insoles in their class's range; 400 was chosen for a little more variety of
+# foam, light and background at 104 s of training, not from a comparison of the two.
 IMPRINT_PHOTOS = 400
 # Pixels of each rendered insole the imprint model learns from (about a thirtieth of it).
 IMPRINT_PIXELS_PER_INSOLE = 1500

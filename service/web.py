@@ -263,7 +263,7 @@ def overlay_alt(analysis: Mapping[str, Any]) -> str:
         f"heat map of the {mark} and an arrow pointing to the inner (medial) edge."
     ]
     if view == "insole":
-        parts.append("A line runs around the imprint the arch index is measured on.")
+        parts.append("A line runs around the imprint the arch index is read from.")
     for foot in feet:
         places = wear_places(foot.get("metrics", {}))
         where = f"most {mark} at {' and '.join(places)}" if places else f"little {mark} anywhere"

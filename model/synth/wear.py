@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from model.footshape import Label, edge_profiles
+from model.footshape import LABELS, Label, edge_profiles
 from model.synth.frame import CanonicalFrame
 
 # One patch: (u centre, v_norm centre, u sigma, v sigma, amplitude).
@@ -60,6 +60,18 @@ ARCH_INDEX_RANGES: dict[str, tuple[float, float]] = {
 }
 # Mean wear over the sole per unit of ``amount`` (before scuffs).
 MEAN_WEAR_PER_AMOUNT = 0.2
+
+
+def arch_class(ai: float) -> Label:
+    """The class whose clinical arch-index range holds ``ai``; in a gap between two
+    ranges, the one whose edge is nearer."""
+
+    def distance(label: Label) -> float:
+        low, high = ARCH_INDEX_RANGES[label]
+        return max(low - ai, 0.0, ai - high)
+
+    return min(LABELS, key=distance)
+
 
 _AI_DRAW: dict[str, tuple[float, float]] = {
     "neutral": (0.22, 0.25),

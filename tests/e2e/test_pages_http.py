@@ -88,12 +88,12 @@ def test_upload_without_script_redirects_to_the_result(
 def test_an_insole_result_says_what_the_line_around_the_imprint_is(
     open_server: Server, insole_photo: Path, sole_photo: Path
 ) -> None:
-    line = "line runs around the foot's imprint, which the arch index is measured on"
+    line = "line runs around the foot's imprint, which the arch index is read from"
     with httpx.Client(base_url=open_server.url, timeout=60) as browser:
         insole = browser.get(f"/analyses/{_analysis(open_server, insole_photo)}").text
         outsole = browser.get(f"/analyses/{_analysis(open_server, sole_photo)}").text
     assert line in insole
-    assert "A line runs around the imprint the arch index is measured on." in insole  # alt
+    assert "A line runs around the imprint the arch index is read from." in insole  # alt
     assert line not in outsole
     assert "imprint the arch index" not in outsole
 

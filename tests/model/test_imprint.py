@@ -10,26 +10,15 @@ import pytest
 
 from model.evaluation import found_insoles
 from model.features import insole_indices
-from model.footshape import LABELS
 from model.imprint import IMPRINT_FEATURES, find_imprint, imprint_features
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
-from model.synth.wear import ARCH_INDEX_RANGES
+from model.synth.wear import arch_class
 from model.training import fit_imprint_model
+from model.wear import inner_mask
 
 # Insole photos of a corpus seed used neither in training nor in the benchmarks.
 SEED = 4242
-
-
-def _within(value: float, bounds: tuple[float, float]) -> bool:
-    return bounds[0] <= value <= bounds[1]
-
-
-def arch_class(ai: float) -> str:
-    """The class whose clinical arch-index range holds ``ai`` (gaps go to the nearer)."""
-    centres = {label: sum(ARCH_INDEX_RANGES[label]) / 2 for label in LABELS}
-    inside = [label for label in LABELS if _within(ai, ARCH_INDEX_RANGES[label])]
-    return inside[0] if inside else min(LABELS, key=lambda label: abs(centres[label] - ai))
 
 
 def analysed_insoles(analyzer: Any, count: int) -> list[dict[str, Any]]:
@@ -100,7 +89,7 @@ def test_shipped_imprint_model_outlines_the_imprint(
     overlaps, right = [], 0
     for i in insoles:
         found = find_imprint(i["canonical"], i["frame"].mask, bundle.imprint)
-        inner = imprint_features(i["canonical"], i["frame"].mask)[1]
+        inner = inner_mask(i["frame"].mask)
         overlaps.append(iou(found, i["truth"] & inner))
         measured = insole_indices(found, i["frame"])["arch_index"]
         right += arch_class(measured) == i["row"]["label"]
@@ -131,7 +120,7 @@ def test_imprint_model_learns_from_rendered_insoles(
     overlaps = [
         iou(
             find_imprint(i["canonical"], i["frame"].mask, model),
-            i["truth"] & imprint_features(i["canonical"], i["frame"].mask)[1],
+            i["truth"] & inner_mask(i["frame"].mask),
         )
         for i in insoles
     ]
