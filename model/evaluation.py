@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -20,6 +20,10 @@ from model.footshape import LABELS, VIEWS
 from model.imprint import mask_in_frame
 from model.parallel import worker_pool
 from model.training import MATCH_DISTANCE, LabeledPhoto, read_manifests
+
+if TYPE_CHECKING:
+    from model.analyze import AnalysisResult, FootResult
+    from model.synth.render import RenderedPhoto
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,14 @@ class FoundInsole:
     """A rendered insole the analysis found, with its true imprint."""
 
     row: dict[str, Any]  # the renderer's manifest row
-    foot: Any  # the FootResult of model.analyze
+    foot: FootResult
     truth: np.ndarray  # the renderer's imprint in the foot's canonical frame (bool)
 
 
-def found_insoles(rendered: Any, result: Any) -> list[FoundInsole]:
-    """The insoles of a photo rendered with masks (``RenderedPhoto``) that its analysis
-    (``AnalysisResult``) found: one foot within a fifth of a foot's length of the labeled
-    centre, each with the renderer's imprint mapped into that foot's frame."""
+def found_insoles(rendered: RenderedPhoto, result: AnalysisResult) -> list[FoundInsole]:
+    """The insoles of a photo rendered with masks that its analysis found: one foot
+    within a fifth of a foot's length of the labeled centre, each with the renderer's
+    imprint mapped into that foot's frame."""
     if rendered.imprints is None:
         raise ValueError("found_insoles needs a photo rendered with with_masks=True")
     found = []

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from model.evaluation import found_insoles
+from model.evaluation import FoundInsole, found_insoles
 from model.features import insole_indices
 from model.imprint import IMPRINT_FEATURES, find_imprint, imprint_features
 from model.synth.corpus import photo_seed
@@ -21,33 +21,18 @@ from model.wear import inner_mask
 SEED = 4242
 
 
-def analysed_insoles(analyzer: Any, count: int) -> list[dict[str, Any]]:
-    """Rendered insoles as the analysis found them, with the true imprint in their frame."""
-    found: list[dict[str, Any]] = []
+@pytest.fixture(scope="module")
+def insoles(analyzer: Any) -> list[FoundInsole]:
+    """Twelve rendered insoles as the analysis found them, with the true imprint."""
+    found: list[FoundInsole] = []
     index = 0
-    while len(found) < count:
+    while len(found) < 12:
         photo = render_photo(
             photo_seed(SEED, index), view="insole", max_megapixels=2.0, with_masks=True
         )
         index += 1
-        result = analyzer.analyze(photo.data, view="insole")
-        for insole in found_insoles(photo, result):
-            frame = insole.foot.located.frame
-            found.append(
-                {
-                    "row": insole.row,
-                    "foot": insole.foot,
-                    "frame": frame,
-                    "canonical": insole.foot.located.canonical,
-                    "truth": insole.truth,
-                }
-            )
-    return found[:count]
-
-
-@pytest.fixture(scope="module")
-def insoles(analyzer: Any) -> list[dict[str, Any]]:
-    return analysed_insoles(analyzer, 12)
+        found += found_insoles(photo, analyzer.analyze(photo.data, view="insole"))
+    return found[:12]
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -70,13 +55,13 @@ def test_rendered_insoles_come_with_their_imprint() -> None:
 
 
 def test_arch_index_of_the_true_imprint_is_the_rendered_one(
-    insoles: list[dict[str, Any]],
+    insoles: list[FoundInsole],
 ) -> None:
     """The toe-less print, its thirds and the cut before the toes, measured on the
     renderer's own imprint in the frame the analysis fitted, give back the arch index
     the renderer drew (measured on its toe-less raster)."""
     errors = [
-        abs(insole_indices(i["truth"], i["frame"])["arch_index"] - float(i["row"]["arch_index"]))
+        abs(insole_indices(i.truth, i.foot.located.frame)["arch_index"] - i.row["arch_index"])
         for i in insoles
     ]
     assert np.median(errors) < 0.006
@@ -84,29 +69,28 @@ def test_arch_index_of_the_true_imprint_is_the_rendered_one(
 
 
 def test_shipped_imprint_model_outlines_the_imprint(
-    insoles: list[dict[str, Any]], bundle: Any
+    insoles: list[FoundInsole], bundle: Any
 ) -> None:
     overlaps, right = [], 0
     for i in insoles:
-        found = find_imprint(i["canonical"], i["frame"].mask, bundle.imprint)
-        inner = inner_mask(i["frame"].mask)
-        overlaps.append(iou(found, i["truth"] & inner))
-        measured = insole_indices(found, i["frame"])["arch_index"]
-        right += arch_class(measured) == i["row"]["label"]
+        located = i.foot.located
+        found = find_imprint(located.canonical, located.frame.mask, bundle.imprint)
+        overlaps.append(iou(found, i.truth & inner_mask(located.frame.mask)))
+        measured = insole_indices(found, located.frame)["arch_index"]
+        right += arch_class(measured) == i.row["label"]
     assert np.median(overlaps) > 0.88
     assert min(overlaps) > 0.6
     assert right >= 10  # of 12: the arch index alone puts most insoles in their class
 
 
-def test_imprint_features_describe_each_inner_pixel(insoles: list[dict[str, Any]]) -> None:
-    features, inner = imprint_features(insoles[0]["canonical"], insoles[0]["frame"].mask)
+def test_imprint_features_describe_each_inner_pixel(insoles: list[FoundInsole]) -> None:
+    canonical, mask = insoles[0].foot.located.canonical, insoles[0].foot.located.frame.mask
+    features, inner = imprint_features(canonical, mask)
     assert features.shape == (int(inner.sum()), len(IMPRINT_FEATURES))
     assert np.isfinite(features).all()
     # Nothing in them says where along the foot a pixel lies: turning the insole round
     # gives the same features, in the turned order.
-    turned, turned_inner = imprint_features(
-        insoles[0]["canonical"][::-1, ::-1].copy(), insoles[0]["frame"].mask[::-1, ::-1].copy()
-    )
+    turned, turned_inner = imprint_features(canonical[::-1, ::-1].copy(), mask[::-1, ::-1].copy())
     assert np.array_equal(turned_inner, inner[::-1, ::-1])
     order = np.full(inner.shape, -1)
     order[inner] = np.arange(int(inner.sum()))
@@ -114,13 +98,13 @@ def test_imprint_features_describe_each_inner_pixel(insoles: list[dict[str, Any]
 
 
 def test_imprint_model_learns_from_rendered_insoles(
-    insoles: list[dict[str, Any]], bundle: Any, one_thread: None
+    insoles: list[FoundInsole], bundle: Any, one_thread: None
 ) -> None:
     model = fit_imprint_model(bundle.pixels, seed=5, photos=16, workers=2, progress=False)
     overlaps = [
         iou(
-            find_imprint(i["canonical"], i["frame"].mask, model),
-            i["truth"] & inner_mask(i["frame"].mask),
+            find_imprint(i.foot.located.canonical, i.foot.located.frame.mask, model),
+            i.truth & inner_mask(i.foot.located.frame.mask),
         )
         for i in insoles
     ]
