@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -56,9 +57,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=120, help="rendered insole photos")
     parser.add_argument("--seed", type=int, default=8080, help="never used in training")
+    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     args = parser.parse_args()
     use_one_thread()
-    analyzer = load_analyzer()
+    analyzer = load_analyzer(args.model)
     overlaps: list[float] = []
     errors: dict[str, list[float]] = {"true imprint": [], "imprint model": [], "baseline": []}
     in_class: dict[str, list[bool]] = {name: [] for name in errors}

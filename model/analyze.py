@@ -144,7 +144,7 @@ class FootResult:
     wear: np.ndarray = field(repr=False)
     # Where the foot pressed an insole, in the canonical frame (None for other views):
     # the insole indices are read from it, and the overlay outlines it.
-    imprint: np.ndarray | None = field(default=None, repr=False)
+    imprint: np.ndarray | None = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 
 from model.footshape import BANDS, ZONES, View
-from model.imprint import ImprintModel, find_imprint
-from model.locate import CANONICAL_LENGTH, Candidate, FootFrame
+from model.imprint import find_imprint
+from model.locate import CANONICAL_LENGTH, Candidate, FootFrame, PixelModel
 from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
@@ -331,7 +331,7 @@ def wear_metrics(
     *,
     view: View,
     length_original_px: float,
-    imprint_model: ImprintModel,
+    imprint_model: PixelModel,
 ) -> Measurement:
     """The wear map, the imprint and every user-facing metric of one object, read as ``view``.
 
@@ -343,7 +343,7 @@ def wear_metrics(
     view : {"outsole", "insole", "print"}
     length_original_px : float
         The object's heel-to-toe length in the original photo's pixels.
-    imprint_model : ImprintModel
+    imprint_model : PixelModel
         Finds an insole's imprint, which the insole indices are read from.
 
     Returns

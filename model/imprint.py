@@ -22,12 +22,10 @@ imprint masks (``model.training.fit_imprint_model``), like the sole segmenter.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import cv2
 import numpy as np
 
-from model.locate import FootFrame
+from model.locate import FootFrame, PixelModel
 from model.wear import inner_mask
 
 IMPRINT_FEATURES: tuple[str, ...] = (
@@ -49,12 +47,6 @@ IMPRINT_FEATURES: tuple[str, ...] = (
 
 # A pixel is part of the imprint when the network gives it at least this probability.
 IMPRINT_PROBABILITY = 0.5
-
-
-class ImprintModel(Protocol):
-    """What imprint finding needs of a pixel classifier: scikit-learn's predict_proba."""
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
 
 
 def _masked_blur(image: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -126,7 +118,7 @@ def imprint_features(canonical: np.ndarray, mask: np.ndarray) -> tuple[np.ndarra
     return np.stack(columns, axis=1).astype(np.float32), inner
 
 
-def find_imprint(canonical: np.ndarray, mask: np.ndarray, model: ImprintModel) -> np.ndarray:
+def find_imprint(canonical: np.ndarray, mask: np.ndarray, model: PixelModel) -> np.ndarray:
     """The pixels of the insole the foot pressed.
 
     Parameters
@@ -135,7 +127,7 @@ def find_imprint(canonical: np.ndarray, mask: np.ndarray, model: ImprintModel) -
         The insole in the canonical frame.
     mask : ndarray, shape (rows, cols), bool
         The insole in the canonical frame.
-    model : ImprintModel
+    model : PixelModel
 
     Returns
     -------

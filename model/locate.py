@@ -233,7 +233,8 @@ class FootFrame:
 
 
 class PixelModel(Protocol):
-    """What segmentation needs of a pixel classifier: scikit-learn's predict_proba."""
+    """What a per-pixel classifier (the segmenter, the imprint model) must offer:
+    scikit-learn's predict_proba."""
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
 

@@ -55,7 +55,7 @@ from model.features import (
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
-from model.imprint import IMPRINT_FEATURES, ImprintModel, imprint_features, mask_in_frame
+from model.imprint import IMPRINT_FEATURES, imprint_features, mask_in_frame
 from model.locate import (
     ORIENTATION_FEATURES,
     FootFrame,
@@ -166,7 +166,7 @@ class PhotoFeatures:
 
 
 def extract_photo(
-    photo: LabeledPhoto, pixel_model: PixelModel, imprint_model: ImprintModel
+    photo: LabeledPhoto, pixel_model: PixelModel, imprint_model: PixelModel
 ) -> PhotoFeatures:
     """Locate objects in a labeled photo and measure them (the serving feature path)."""
     from model.analyze import locate_objects

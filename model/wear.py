@@ -50,7 +50,7 @@ def wear_map(
     mask: np.ndarray,
     *,
     view: View,
-    imprint: np.ndarray | None = None,
+    imprint: np.ndarray | None,
 ) -> np.ndarray:
     """Wear intensity of every canonical pixel.
 
@@ -61,8 +61,9 @@ def wear_map(
     mask : ndarray, shape (rows, cols), bool
         The object in the canonical frame.
     view : {"outsole", "insole", "print"}
-    imprint : ndarray, shape (rows, cols), bool, optional
-        Where the foot pressed an insole (see :func:`model.imprint.find_imprint`).
+    imprint : ndarray, shape (rows, cols), bool, or None
+        Where the foot pressed an insole (see :func:`model.imprint.find_imprint`); None
+        for the other views.
 
     Returns
     -------
