@@ -3,8 +3,9 @@
 Prints, on synthetic photos from seeds never used in training: macro-F1 per view, side
 accuracy, feet-count accuracy and the share of negative photos rejected; on real photos
 nobody here made (the sample images scikit-learn and scikit-image ship): the share
-rejected; on the real outsole scans: sole found, toe end, side, and the class at both
-visits of each shoe.
+rejected; on the real outsole scans: sole found, toe end, side, the class at both visits
+of each shoe, and whether each scan keeps its class when turned by a few degrees or
+scaled down (the invariance the synthetic behavioural tests check, on real rubber).
 
     .venv/bin/python bench/bench_accuracy.py [--n 600] [--seed 90210] [--model DIR]
 """
@@ -15,8 +16,10 @@ import argparse
 import csv
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from model import evaluation
@@ -54,6 +57,33 @@ def real_scans(analyzer) -> list[dict[str, object]]:  # type: ignore[no-untyped-
                 }
             )
     return rows
+
+
+# Small changes a clinic's own scan would show: turned by up to 4 degrees, or 0.8 of the size.
+SCAN_TURNS_DEG = (-4.0, -2.0, 0.0, 2.0, 4.0)
+SCAN_SCALES = (0.8, 1.0)
+
+
+def real_scans_perturbed(analyzer) -> list[tuple[str, str, list[str]]]:  # type: ignore[no-untyped-def]
+    """Per real scan: its label as it is, and the labels of its turned and scaled copies
+    (re-encoded as JPEG at quality 92, the background filled white like the scanner's)."""
+    out = []
+    for path in sorted(REAL_SCANS.glob("*.jpg")):
+        image = cv2.imread(str(path))
+        rows, cols = image.shape[:2]
+        labels = []
+        for angle in SCAN_TURNS_DEG:
+            for scale in SCAN_SCALES:
+                turn = cv2.getRotationMatrix2D((cols / 2, rows / 2), angle, scale)
+                copy = cv2.warpAffine(image, turn, (cols, rows), borderValue=(255, 255, 255))
+                _, data = cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 92])
+                try:
+                    labels.append(analyzer.analyze(data.tobytes(), view="print").feet[0].label)
+                except SolescanError as exc:
+                    labels.append(f"rejected ({exc.code})")
+        as_is = labels[SCAN_TURNS_DEG.index(0.0) * len(SCAN_SCALES) + SCAN_SCALES.index(1.0)]
+        out.append((path.name, as_is, labels))
+    return out
 
 
 def main() -> None:
@@ -122,6 +152,12 @@ def main() -> None:
         f"visits {len(stable)}/{len(by_pair)} shoes ({undetermined} of them undetermined "
         "both times)"
     )
+    for name, as_is, labels in real_scans_perturbed(analyzer):
+        print(
+            f"  {name}: turned by {list(SCAN_TURNS_DEG)} degrees and scaled by "
+            f"{list(SCAN_SCALES)}, the label is {as_is!r} (the unturned copy) in "
+            f"{labels.count(as_is)}/{len(labels)}; {dict(Counter(labels))}"
+        )
     print(json.dumps(report, indent=1))
 
 
