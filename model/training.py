@@ -815,6 +815,14 @@ def corpus_info(manifests: Sequence[Path]) -> dict[str, Any]:
     return {"corpora": info}
 
 
+def _reused_training(base: ModelBundle, name: str) -> dict[str, Any]:
+    """The model card's training entry for a pixel model (``segmenter`` or ``imprint``)
+    taken from ``base``: how it was trained, not only where it came from (the base may
+    have reused it in turn)."""
+    previous = base.card.get("training_data", {}).get(name) or {}
+    return {"reused_from": base.version, "trained_as": previous.get("trained_as", previous)}
+
+
 def train(
     manifests: Sequence[Path],
     *,
@@ -847,19 +855,8 @@ def train(
         imprint_training: dict[str, Any] = {"rendered_photos": imprint_photos, "seed": seed}
     elif base is not None:
         pixel_model, imprint_model = base.pixels, base.imprint
-        # Say how the reused models were trained, not only where they came from (the
-        # base may have reused them in turn).
-        base_training = base.card.get("training_data", {})
-        base_segmenter = base_training.get("segmenter") or {}
-        base_imprint = base_training.get("imprint") or {}
-        pixel_training = {
-            "reused_from": base.version,
-            "trained_as": base_segmenter.get("trained_as", base_segmenter),
-        }
-        imprint_training = {
-            "reused_from": base.version,
-            "trained_as": base_imprint.get("trained_as", base_imprint),
-        }
+        pixel_training = _reused_training(base, "segmenter")
+        imprint_training = _reused_training(base, "imprint")
     else:
         raise ValueError("Either render photos for the segmenter or give a base model.")
     photos = read_manifests(manifests)
