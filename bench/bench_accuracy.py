@@ -31,31 +31,36 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_SCANS = REPO.parent / "shared" / "real"
 
 
+def scan_rows() -> list[dict[str, str]]:
+    """The real scans' labels.csv: file, pair and side of each scan."""
+    with (REAL_SCANS / "labels.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def real_scans(analyzer) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     rows = []
-    with (REAL_SCANS / "labels.csv").open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            data = (REAL_SCANS / row["file"]).read_bytes()
-            try:
-                result = analyzer.analyze(data, view="print")
-            except SolescanError as exc:
-                rows.append({"file": row["file"], "found": False, "error": exc.code})
-                continue
-            foot = result.feet[0]
-            frame = foot.located.frame
-            toe, heel = frame.toe_and_heel()
-            rows.append(
-                {
-                    "file": row["file"],
-                    "pair": row["pair"],
-                    "side_true": row["side"],
-                    "found": len(result.feet) == 1,
-                    "side": foot.side,
-                    "toe_up": bool(toe[1] < heel[1]),
-                    "label": foot.label,
-                    "probabilities": foot.probabilities,
-                }
-            )
+    for row in scan_rows():
+        data = (REAL_SCANS / row["file"]).read_bytes()
+        try:
+            result = analyzer.analyze(data, view="print")
+        except SolescanError as exc:
+            rows.append({"file": row["file"], "found": False, "error": exc.code})
+            continue
+        foot = result.feet[0]
+        frame = foot.located.frame
+        toe, heel = frame.toe_and_heel()
+        rows.append(
+            {
+                "file": row["file"],
+                "pair": row["pair"],
+                "side_true": row["side"],
+                "found": len(result.feet) == 1,
+                "side": foot.side,
+                "toe_up": bool(toe[1] < heel[1]),
+                "label": foot.label,
+                "probabilities": foot.probabilities,
+            }
+        )
     return rows
 
 
@@ -65,24 +70,25 @@ SCAN_SCALES = (0.8, 1.0)
 
 
 def real_scans_perturbed(analyzer) -> list[tuple[str, str, list[str]]]:  # type: ignore[no-untyped-def]
-    """Per real scan: its label as it is, and the labels of its turned and scaled copies
-    (re-encoded as JPEG at quality 92, the background filled white like the scanner's)."""
+    """Per real scan: the label of its unturned copy, and the labels of all its turned and
+    scaled copies (each re-encoded as JPEG at quality 92, the background filled white
+    like the scanner's)."""
     out = []
-    for path in sorted(REAL_SCANS.glob("*.jpg")):
-        image = cv2.imread(str(path))
+    for row in scan_rows():
+        image = cv2.imread(str(REAL_SCANS / row["file"]))
         rows, cols = image.shape[:2]
-        labels = []
+        labels: dict[tuple[float, float], str] = {}
         for angle in SCAN_TURNS_DEG:
             for scale in SCAN_SCALES:
                 turn = cv2.getRotationMatrix2D((cols / 2, rows / 2), angle, scale)
                 copy = cv2.warpAffine(image, turn, (cols, rows), borderValue=(255, 255, 255))
                 _, data = cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 92])
                 try:
-                    labels.append(analyzer.analyze(data.tobytes(), view="print").feet[0].label)
+                    label = analyzer.analyze(data.tobytes(), view="print").feet[0].label
                 except SolescanError as exc:
-                    labels.append(f"rejected ({exc.code})")
-        as_is = labels[SCAN_TURNS_DEG.index(0.0) * len(SCAN_SCALES) + SCAN_SCALES.index(1.0)]
-        out.append((path.name, as_is, labels))
+                    label = f"rejected ({exc.code})"
+                labels[(angle, scale)] = label
+        out.append((row["file"], labels[(0.0, 1.0)], list(labels.values())))
     return out
 
 
