@@ -4,8 +4,9 @@ Prints, on synthetic photos from seeds never used in training: macro-F1 per view
 accuracy, feet-count accuracy and the share of negative photos rejected; on real photos
 nobody here made (the sample images scikit-learn and scikit-image ship): the share
 rejected; on the real outsole scans: sole found, toe end, side, the class at both visits
-of each shoe, and whether each scan keeps its class when turned by a few degrees or
-scaled down (the invariance the synthetic behavioural tests check, on real rubber).
+of each shoe, and whether each scan keeps its class and its outline when turned by a
+few degrees or scaled down (the invariance the synthetic behavioural tests check, on real
+rubber).
 
     .venv/bin/python bench/bench_accuracy.py [--n 600] [--seed 90210] [--model DIR]
 """
@@ -69,27 +70,54 @@ SCAN_TURNS_DEG = (-4.0, -2.0, 0.0, 2.0, 4.0)
 SCAN_SCALES = (0.8, 1.0)
 
 
-def real_scans_perturbed(analyzer) -> list[tuple[str, str, list[str]]]:  # type: ignore[no-untyped-def]
-    """Per real scan: the label of its unturned copy, and the labels of all its turned and
+def real_scans_perturbed(analyzer) -> list[tuple[str, str, list[str], list[float]]]:  # type: ignore[no-untyped-def]
+    """Per real scan: the label of its unturned copy, the labels of all its turned and
     scaled copies (each re-encoded as JPEG at quality 92, the background filled white
-    like the scanner's)."""
+    like the scanner's), and how well the outline of each other copy, carried back onto
+    the scan, agrees with the unturned copy's (intersection over union; 1 is the same
+    outline)."""
     out = []
     for row in scan_rows():
         image = cv2.imread(str(REAL_SCANS / row["file"]))
         rows, cols = image.shape[:2]
         labels: dict[tuple[float, float], str] = {}
+        outlines: dict[tuple[float, float], np.ndarray | None] = {}
         for angle in SCAN_TURNS_DEG:
             for scale in SCAN_SCALES:
                 turn = cv2.getRotationMatrix2D((cols / 2, rows / 2), angle, scale)
                 copy = cv2.warpAffine(image, turn, (cols, rows), borderValue=(255, 255, 255))
                 _, data = cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 92])
                 try:
-                    label = analyzer.analyze(data.tobytes(), view="print").feet[0].label
+                    result = analyzer.analyze(data.tobytes(), view="print")
                 except SolescanError as exc:
-                    label = f"rejected ({exc.code})"
-                labels[(angle, scale)] = label
-        out.append((row["file"], labels[(0.0, 1.0)], list(labels.values())))
+                    labels[(angle, scale)] = f"rejected ({exc.code})"
+                    outlines[(angle, scale)] = None
+                    continue
+                foot = result.feet[0]
+                labels[(angle, scale)] = foot.label
+                outlines[(angle, scale)] = _outline_on_scan(
+                    foot.located.candidate.contour / result.photo.scale, turn, (rows, cols)
+                )
+        unturned = outlines.pop((0.0, 1.0))
+        agreement = [
+            _iou(unturned, mask) if unturned is not None and mask is not None else 0.0
+            for mask in outlines.values()
+        ]
+        out.append((row["file"], labels[(0.0, 1.0)], list(labels.values()), agreement))
     return out
+
+
+def _outline_on_scan(contour: np.ndarray, turn: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A copy's outline (its photo's pixels) turned back onto the scan, filled."""
+    back = cv2.invertAffineTransform(turn)
+    points = contour.astype(np.float64) @ back[:, :2].T + back[:, 2]
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max(int((a | b).sum()), 1))
 
 
 def main() -> None:
@@ -158,11 +186,13 @@ def main() -> None:
         f"visits {len(stable)}/{len(by_pair)} shoes ({undetermined} of them undetermined "
         "both times)"
     )
-    for name, as_is, labels in real_scans_perturbed(analyzer):
+    for name, as_is, labels, agreement in real_scans_perturbed(analyzer):
         print(
             f"  {name}: turned by {list(SCAN_TURNS_DEG)} degrees and scaled by "
             f"{list(SCAN_SCALES)}, the label is {as_is!r} (the unturned copy) in "
-            f"{labels.count(as_is)}/{len(labels)}; {dict(Counter(labels))}"
+            f"{labels.count(as_is)}/{len(labels)}; {dict(Counter(labels))}; the outline "
+            f"of the other copies agrees with the unturned copy's at IoU {min(agreement):.2f} "
+            f"to {max(agreement):.2f} (median {float(np.median(agreement)):.2f})"
         )
     print(json.dumps(report, indent=1))
 

@@ -39,6 +39,7 @@ from model.locate import (
     fit_frame,
     longest_straight_run,
     orientation_vector,
+    print_outline,
     turn_probabilities,
     turned_orientation_vector,
 )
@@ -92,6 +93,22 @@ class LocatedObject:
             self,
             frame=self.frame.turned(turn, side_confidence=side_confidence),
             canonical=np.ascontiguousarray(turn.apply(self.canonical)),
+        )
+
+    def outlined_by_ink(self, image: np.ndarray) -> LocatedObject:
+        """This contact print outlined by its own ink (:func:`model.locate.print_outline`),
+        its frame fitted to that outline and turned as this one is; itself where the ink
+        gives no outline. Wear is measured in that frame; the object features stay those
+        of the outline found, which decided that this is a print."""
+        contour = print_outline(image, self.candidate.contour)
+        if contour is None:
+            return self
+        candidate = replace(
+            self.candidate, contour=contour, mask_area=float(cv2.contourArea(contour))
+        )
+        frame = fit_frame(candidate).turned_like(self.frame)
+        return replace(
+            self, candidate=candidate, frame=frame, canonical=frame.canonical_image(image)
         )
 
     @property
@@ -422,6 +439,8 @@ class Analyzer:
         self, photo: DecodedPhoto, soles: list[LocatedObject], *, view: View, side: SideChoice
     ) -> list[FootResult]:
         soles = self._orient(soles)
+        if view == "print":
+            soles = [obj.outlined_by_ink(photo.image) for obj in soles]
         if side != "auto":
             soles = [obj.facing(side, view) for obj in soles]
         measured = [

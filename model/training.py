@@ -201,6 +201,8 @@ def extract_photo(
                 else:
                     obj = obj.turned(truth, side_confidence=1.0)
                     record["orientation_truth"] = int(truth)
+            if photo.view == "print":  # as the analysis measures a print
+                obj = obj.outlined_by_ink(decoded.image)
             metrics = wear_metrics(
                 obj.canonical,
                 obj.frame,

@@ -19,6 +19,7 @@ from model.locate import (
     fit_frame,
     longest_straight_run,
     orientation_vector,
+    print_outline,
     prints_on_sheet,
     turned_orientation_vector,
 )
@@ -210,6 +211,60 @@ def test_only_a_sheet_with_a_print_on_it_is_searched() -> None:
     assert prints_on_sheet(image, sole) == []  # a print outlined already: not a sheet
     grey = np.full_like(image, 110)
     assert prints_on_sheet(grey, sheet) == []  # a rectangle of table, not of paper
+
+
+def _filled(outline: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(outline).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _iou_of(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / (a | b).sum())
+
+
+def test_a_print_is_outlined_by_its_ink_not_the_paper_around_it() -> None:
+    image, _, sole = _print_on_sheet()
+    truth = _filled(sole, image.shape)
+    # As the segmenter outlines a real scan: bulging into the paper along one side at the
+    # midfoot and falling short of the print at the heel.
+    centre = sole.mean(axis=0)
+    loose = sole.copy()
+    midfoot = np.abs(np.linalg.norm(sole - centre, axis=1)) < 120
+    loose[midfoot] += (sole[midfoot] - centre) * 0.35
+    loose = loose + (centre - loose) * 0.06 * (loose[:, 1] > centre[1] + 150)[:, None]
+    assert _iou_of(_filled(loose, image.shape), truth) < 0.9
+    found = print_outline(image, loose)
+    assert found is not None
+    assert _iou_of(_filled(found, image.shape), truth) > 0.95
+
+
+def test_only_ink_on_paper_gives_a_print_outline() -> None:
+    image, _, sole = _print_on_sheet()
+    grey = np.full_like(image, 110)
+    assert print_outline(grey, sole) is None  # no ink, no paper: the outline stays
+    blank, _, _ = _print_on_sheet(ink=False)
+    assert print_outline(blank, sole) is None  # paper without ink
+    # Ink that closes into a blob unlike the outline (a small logo inside it).
+    logo = np.full_like(image, 245)
+    cv2.circle(logo, (450, 300), 40, (20, 20, 20), -1)
+    assert print_outline(logo, sole) is None
+
+
+@pytest.mark.parametrize("turn", list(Turn))
+def test_a_frame_fitted_anew_is_turned_like_the_old_one(turn: Turn) -> None:
+    sole = _outline("print", "left", angle=35.0, seed=4)
+    old = fit_frame(_candidate(sole)).turned(turn, side_confidence=0.7)
+    # Another outline of the same print: a little larger and shifted.
+    centre = sole.mean(axis=0)
+    other = (sole - centre) * 1.04 + centre + np.float32([3.0, -2.0])
+    new = fit_frame(_candidate(other)).turned_like(old)
+    assert new.mirrored == old.mirrored
+    assert new.side_confidence == 0.7
+    old_toe, old_heel = old.toe_and_heel()
+    new_toe, new_heel = new.toe_and_heel()
+    assert np.linalg.norm(new_toe - old_toe) < 0.1 * np.linalg.norm(old_toe - old_heel)
+    assert np.linalg.norm(new_heel - old_heel) < 0.1 * np.linalg.norm(old_toe - old_heel)
 
 
 @pytest.mark.parametrize(
