@@ -126,9 +126,10 @@ class FoundInsole:
 
 
 def found_insoles(rendered: RenderedPhoto, result: AnalysisResult) -> list[FoundInsole]:
-    """The insoles of a photo rendered with masks that its analysis found: one foot
-    within a fifth of a foot's length of the labeled centre, each with the renderer's
-    imprint mapped into that foot's frame."""
+    """The insoles of a photo rendered with masks that its analysis found: exactly one
+    foot within MATCH_DISTANCE of a foot's length of the labeled centre (as the
+    evaluation matches feet), each with the renderer's imprint mapped into that foot's
+    frame."""
     if rendered.imprints is None:
         raise ValueError("found_insoles needs a photo rendered with with_masks=True")
     found = []
@@ -137,7 +138,7 @@ def found_insoles(rendered: RenderedPhoto, result: AnalysisResult) -> list[Found
             foot
             for foot in result.feet
             if np.hypot(foot.center[0] - row["center_x"], foot.center[1] - row["center_y"])
-            < 0.2 * row["length_px"]
+            < MATCH_DISTANCE * row["length_px"]
         ]
         if len(near) == 1:
             truth = mask_in_frame(pressed, result.photo.image.shape, near[0].located.frame)
