@@ -26,6 +26,7 @@ import numpy as np
 from model import evaluation
 from model.analyze import load_analyzer
 from model.errors import SolescanError
+from model.locate import mask_iou
 from model.synth.corpus import CorpusConfig, render_corpus
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,29 +96,16 @@ def real_scans_perturbed(analyzer) -> list[tuple[str, str, list[str], list[float
                     continue
                 foot = result.feet[0]
                 labels[(angle, scale)] = foot.label
-                outlines[(angle, scale)] = _outline_on_scan(
+                outlines[(angle, scale)] = evaluation.outline_turned_back(
                     foot.located.candidate.contour / result.photo.scale, turn, (rows, cols)
                 )
         unturned = outlines.pop((0.0, 1.0))
         agreement = [
-            _iou(unturned, mask) if unturned is not None and mask is not None else 0.0
+            mask_iou(unturned, mask) if unturned is not None and mask is not None else 0.0
             for mask in outlines.values()
         ]
         out.append((row["file"], labels[(0.0, 1.0)], list(labels.values()), agreement))
     return out
-
-
-def _outline_on_scan(contour: np.ndarray, turn: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A copy's outline (its photo's pixels) turned back onto the scan, filled."""
-    back = cv2.invertAffineTransform(turn)
-    points = contour.astype(np.float64) @ back[:, :2].T + back[:, 2]
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
-    return mask.astype(bool)
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    return float((a & b).sum() / max(int((a | b).sum()), 1))
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 from sklearn.metrics import f1_score
 from tqdm import tqdm
@@ -144,6 +145,19 @@ def found_insoles(rendered: RenderedPhoto, result: AnalysisResult) -> list[Found
             truth = mask_in_frame(pressed, result.photo.image.shape, near[0].located.frame)
             found.append(FoundInsole(row=row, foot=near[0], truth=truth))
     return found
+
+
+def outline_turned_back(
+    contour: np.ndarray, turn: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """An outline found in a turned copy of a picture (``contour``, the copy's pixels),
+    carried back onto the picture by undoing ``turn`` (the 2 x 3 affine map that made the
+    copy) and filled: a bool mask of ``shape``, to compare with the picture's own."""
+    back = cv2.invertAffineTransform(turn)
+    points = np.asarray(contour, np.float64) @ back[:, :2].T + back[:, 2]
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
 
 
 _ANALYZERS: dict[str, Any] = {}

@@ -572,7 +572,7 @@ def find_candidates(
                 cut_from = blobs_cut
                 blobs_cut += 1
             for piece in split:
-                if not any(_iou(piece, kept) > 0.5 for kept, _ in pieces):
+                if not any(mask_iou(piece, kept) > 0.5 for kept, _ in pieces):
                     pieces.append((piece, cut_from))
     candidates: list[Candidate] = []
     rows, cols = mask.shape
@@ -704,7 +704,7 @@ def print_outline(image: np.ndarray, contour: np.ndarray) -> np.ndarray | None:
         return None
     overlaps = np.bincount(labels[found], minlength=count)[1:]
     blob = labels == int(np.argmax(overlaps)) + 1
-    if _iou(blob.astype(np.uint8), found.astype(np.uint8)) < PRINT_OUTLINE_MIN_IOU:
+    if mask_iou(blob, found) < PRINT_OUTLINE_MIN_IOU:
         return None
     return crop.outline_of(blob)
 
@@ -806,7 +806,8 @@ def longest_straight_run(contour: np.ndarray, length: float, tolerance: float = 
     return float(sides.max()) / max(length, 1e-9)
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two masks of one shape (bool, or uint8 with 0 for none)."""
     inter = float(np.count_nonzero(a & b))
     return inter / max(float(np.count_nonzero(a | b)), 1.0)
 

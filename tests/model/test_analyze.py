@@ -12,10 +12,11 @@ import pytest
 import model.analyze as analyze_module
 from model.analyze import Analyzer, LocatedObject, rejection_dict
 from model.errors import NoSoleFound, SolescanError
+from model.evaluation import outline_turned_back
 from model.features import OBJECT_FEATURES, PROFILE_BINS
 from model.footshape import LABELS
 from model.imaging import DecodedPhoto
-from model.locate import Candidate, Turn
+from model.locate import Candidate, Turn, mask_iou
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
 
@@ -322,15 +323,6 @@ def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> Non
         assert toe[1] < heel[1], row["file"]
 
 
-def _outline_on_scan(result, turn: np.ndarray, shape: tuple[int, int]) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The one foot's outline of a turned copy's result, turned back onto the scan."""
-    back = cv2.invertAffineTransform(turn)
-    contour = result.feet[0].located.candidate.contour / result.photo.scale
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(contour @ back[:, :2].T + back[:, 2]).astype(np.int32)], 1)
-    return mask.astype(bool)
-
-
 def test_a_real_scan_turned_a_little_keeps_its_outline(
     analyzer: Analyzer, real_scans: list[dict[str, str]]
 ) -> None:
@@ -346,11 +338,12 @@ def test_a_real_scan_turned_a_little_keeps_its_outline(
             copy = cv2.warpAffine(image, turn, (cols, rows), borderValue=(255, 255, 255))
             data = cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
             result = analyzer.analyze(data, view="print")
-            outlines.append(_outline_on_scan(result, turn, (rows, cols)))
+            contour = result.feet[0].located.candidate.contour / result.photo.scale
+            outlines.append(outline_turned_back(contour, turn, (rows, cols)))
         unturned = outlines[0]
         for other in outlines[1:]:
-            iou = (unturned & other).sum() / (unturned | other).sum()
-            assert iou >= 0.85, (row["file"], round(float(iou), 3))
+            iou = mask_iou(unturned, other)
+            assert iou >= 0.85, (row["file"], round(iou, 3))
 
 
 WIDTHS = [f"shape_width_{i}" for i in range(PROFILE_BINS)]

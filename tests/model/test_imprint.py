@@ -11,6 +11,7 @@ import pytest
 from model.evaluation import FoundInsole, found_insoles
 from model.features import insole_indices
 from model.imprint import IMPRINT_FEATURES, find_imprint, imprint_features
+from model.locate import mask_iou
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
 from model.synth.wear import arch_class
@@ -33,10 +34,6 @@ def insoles(analyzer: Any) -> list[FoundInsole]:
         index += 1
         found += found_insoles(photo, analyzer.analyze(photo.data, view="insole"))
     return found[:12]
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    return float((a & b).sum() / max((a | b).sum(), 1))
 
 
 def test_rendered_insoles_come_with_their_imprint() -> None:
@@ -75,7 +72,7 @@ def test_shipped_imprint_model_outlines_the_imprint(
     for i in insoles:
         located = i.foot.located
         found = find_imprint(located.canonical, located.frame.mask, bundle.imprint)
-        overlaps.append(iou(found, i.truth & inner_mask(located.frame.mask)))
+        overlaps.append(mask_iou(found, i.truth & inner_mask(located.frame.mask)))
         measured = insole_indices(found, located.frame)["arch_index"]
         right += arch_class(measured) == i.row["label"]
     assert np.median(overlaps) > 0.88
@@ -102,7 +99,7 @@ def test_imprint_model_learns_from_rendered_insoles(
 ) -> None:
     model = fit_imprint_model(bundle.pixels, seed=5, photos=16, workers=2, progress=False)
     overlaps = [
-        iou(
+        mask_iou(
             find_imprint(i.foot.located.canonical, i.foot.located.frame.mask, model),
             i.truth & inner_mask(i.foot.located.frame.mask),
         )

@@ -18,6 +18,7 @@ from model.locate import (
     find_candidates,
     fit_frame,
     longest_straight_run,
+    mask_iou,
     orientation_vector,
     print_outline,
     prints_on_sheet,
@@ -219,10 +220,6 @@ def _filled(outline: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return mask.astype(bool)
 
 
-def _iou_of(a: np.ndarray, b: np.ndarray) -> float:
-    return float((a & b).sum() / (a | b).sum())
-
-
 def test_a_print_is_outlined_by_its_ink_not_the_paper_around_it() -> None:
     image, _, sole = _print_on_sheet()
     truth = _filled(sole, image.shape)
@@ -233,10 +230,10 @@ def test_a_print_is_outlined_by_its_ink_not_the_paper_around_it() -> None:
     midfoot = np.abs(np.linalg.norm(sole - centre, axis=1)) < 120
     loose[midfoot] += (sole[midfoot] - centre) * 0.35
     loose = loose + (centre - loose) * 0.06 * (loose[:, 1] > centre[1] + 150)[:, None]
-    assert _iou_of(_filled(loose, image.shape), truth) < 0.9
+    assert mask_iou(_filled(loose, image.shape), truth) < 0.9
     found = print_outline(image, loose)
     assert found is not None
-    assert _iou_of(_filled(found, image.shape), truth) > 0.95
+    assert mask_iou(_filled(found, image.shape), truth) > 0.95
 
 
 def test_only_ink_on_paper_gives_a_print_outline() -> None:
