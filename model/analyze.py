@@ -95,11 +95,14 @@ class LocatedObject:
             canonical=np.ascontiguousarray(turn.apply(self.canonical)),
         )
 
-    def outlined_by_ink(self, image: np.ndarray) -> LocatedObject:
-        """This contact print outlined by its own ink (:func:`model.locate.print_outline`),
-        its frame fitted to that outline and turned as this one is; itself where the ink
-        gives no outline. Wear is measured in that frame; the object features stay those
-        of the outline found, which decided that this is a print."""
+    def outlined_as(self, view: View, image: np.ndarray) -> LocatedObject:
+        """This object outlined as its wear is measured when read as ``view``: a contact
+        print by its own ink (:func:`model.locate.print_outline`), its frame fitted to
+        that outline and turned as this one is; itself for the other views, or where the
+        ink gives no outline. The object features stay those of the outline found, which
+        decided what the object is. Analysis and training both measure through this."""
+        if view != "print":
+            return self
         contour = print_outline(image, self.candidate.contour)
         if contour is None:
             return self
@@ -438,9 +441,7 @@ class Analyzer:
     def _classify_feet(
         self, photo: DecodedPhoto, soles: list[LocatedObject], *, view: View, side: SideChoice
     ) -> list[FootResult]:
-        soles = self._orient(soles)
-        if view == "print":
-            soles = [obj.outlined_by_ink(photo.image) for obj in soles]
+        soles = [obj.outlined_as(view, photo.image) for obj in self._orient(soles)]
         if side != "auto":
             soles = [obj.facing(side, view) for obj in soles]
         measured = [

@@ -201,8 +201,7 @@ def extract_photo(
                 else:
                     obj = obj.turned(truth, side_confidence=1.0)
                     record["orientation_truth"] = int(truth)
-            if photo.view == "print":  # as the analysis measures a print
-                obj = obj.outlined_by_ink(decoded.image)
+            obj = obj.outlined_as(photo.view, decoded.image)  # type: ignore[arg-type]
             metrics = wear_metrics(
                 obj.canonical,
                 obj.frame,
