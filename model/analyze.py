@@ -465,7 +465,7 @@ class Analyzer:
             }
             best = max(probabilities, key=lambda k: probabilities[k])
             confidence = probabilities[best]
-            reason = _undetermined_reason(metrics, confidence)
+            reason = _undetermined_reason(metrics, best, confidence, view)
             label = best if reason is None else "undetermined"
             if side == "auto":
                 foot_side: Side = obj.frame.side(view)  # type: ignore[assignment]
@@ -528,7 +528,10 @@ def _half_of_something(piece: LocatedObject, soles: list[LocatedObject]) -> bool
     return straight >= HALF_OF_SOMETHING_STRAIGHT_RUN
 
 
-def _undetermined_reason(metrics: dict[str, float], confidence: float) -> str | None:
+def _undetermined_reason(
+    metrics: dict[str, float], best: str, confidence: float, view: View
+) -> str | None:
+    """Why the closest class ``best`` is not given, or None when it is."""
     if (
         metrics["quality_sharpness"] < MIN_SHARPNESS
         or metrics["quality_exposure"] < MIN_EXPOSURE
@@ -537,6 +540,15 @@ def _undetermined_reason(metrics: dict[str, float], confidence: float) -> str | 
         return "poor_quality"
     if confidence < CONFIDENCE_FLOOR:
         return "low_confidence"
+    # On rendered soles the model all but never names overpronation or underpronation
+    # while the wear over the whole sole clearly leans the other way (1 of the 1,243
+    # outsole and print feet found in the tuning and benchmark corpora); on a real print
+    # it did, where the zones disagree (a blank arch read as inner wear, the toes as
+    # outer). Such a reading is outside what the model learned, and its own evidence
+    # would contradict it. An insole is read by its arch index, the established measure,
+    # not by the imprint's lean.
+    if view != "insole" and explain_text.contradicts_whole_sole(best, metrics):
+        return "conflicting_zones"
     return None
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "AI_HIGH",
     "Explanation",
     "compare_feet",
+    "contradicts_whole_sole",
     "evidence_sentences",
     "explain",
 ]
@@ -38,6 +39,9 @@ AI_FLAT = 0.26
 # which the difference is strong.
 MLWI_CLEAR = 0.15
 MLWI_STRONG = 0.35
+# The way the wear over the whole sole leans with each class (domain.md: its MLWI is
+# typically clearly positive for overpronation, clearly negative for underpronation).
+_CLASS_LEAN = {"overpronation": 1.0, "underpronation": -1.0}
 # A band counts as worn from this mean wear, and as standing out when it carries this
 # many times the wear of the band opposite.
 BAND_WORN = 0.20
@@ -301,6 +305,18 @@ def _toes(metrics: Mapping[str, float], insole: bool) -> _Finding | None:
     return _Finding(0.8 * abs(m), f"Under the toes, {side} is {marked} ({_mlwi(m)}).")
 
 
+def contradicts_whole_sole(label: str, metrics: Mapping[str, float]) -> bool:
+    """Whether the wear over the whole sole clearly leans the other way from ``label``:
+    to the outer side for overpronation, to the inner side for underpronation.
+
+    "Clearly" is the threshold from which the evidence says the wear leans to a side, so
+    a result never names a class while its own evidence says the wear leans against it.
+    """
+    lean = _CLASS_LEAN.get(label)
+    total = _get(metrics, "mlwi_total")
+    return lean is not None and total is not None and lean * total <= -MLWI_CLEAR
+
+
 def _whole_sole(metrics: Mapping[str, float], insole: bool) -> _Finding | None:
     m = _get(metrics, "mlwi_total")
     if m is None:
@@ -505,12 +521,7 @@ def _undetermined(
         )
         return meaning, [*advice, *after, _PODIATRIST]
     if reason == "conflicting_zones":
-        meaning = (
-            "Different parts of the sole point to different patterns"
-            + (f": {_conflict(metrics)}" if _conflict(metrics) else "")
-            + ", so no single pattern can be named."
-        )
-        return meaning, [*after, _PODIATRIST]
+        return _conflicting(metrics, probabilities), [*after, _PODIATRIST]
     meaning = "The wear does not match one pattern clearly enough to name it."
     if probabilities:
         best = max(probabilities, key=lambda k: probabilities[k])
@@ -523,6 +534,29 @@ def _undetermined(
         "most of the frame."
     )
     return meaning, [retake, *after, _PODIATRIST]
+
+
+def _conflicting(metrics: Mapping[str, float], probabilities: Mapping[str, float] | None) -> str:
+    """Why conflicting figures give no reading: the zones that point different ways, and
+    the closest pattern that the wear over the whole sole leans against."""
+    parts = []
+    split = _conflict(metrics)
+    if split:
+        parts.append(f"Different parts of the sole point to different patterns: {split}.")
+    total = _get(metrics, "mlwi_total")
+    if probabilities and total is not None:
+        best = max(probabilities, key=lambda k: probabilities[k])
+        if contradicts_whole_sole(best, metrics):
+            side = "inner" if total > 0 else "outer"
+            parts.append(
+                f"The closest pattern, {best} ({100 * probabilities[best]:.0f}%), does not "
+                f"fit the wear over the whole sole, which leans to the {side} side "
+                f"({_mlwi(total)})."
+            )
+    if not parts:
+        parts.append("The measured figures point to different patterns.")
+    parts.append("No single pattern can be named, so none is given rather than a guess.")
+    return " ".join(parts)
 
 
 def _quality_problems(metrics: Mapping[str, float]) -> tuple[str, list[str]]:
@@ -572,7 +606,8 @@ def _conflict(metrics: Mapping[str, float]) -> str:
             outer.append(f"{words} ({_mlwi(m)})")
     if not inner or not outer:
         return ""
-    return f"{_join(inner)} wear more on the inner side, {_join(outer)} on the outer side"
+    verb = "wears" if len(inner) == 1 else "wear"
+    return f"{_join(inner)} {verb} more on the inner side, {_join(outer)} on the outer side"
 
 
 def _join(items: list[str]) -> str:

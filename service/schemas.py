@@ -119,7 +119,13 @@ class Foot(BaseModel):
     side_source: Literal["given", "detected"]
     side_confidence: float
     label: Label
-    undetermined_reason: Literal["low_confidence", "poor_quality", "conflicting_zones"] | None
+    undetermined_reason: Literal["low_confidence", "poor_quality", "conflicting_zones"] | None = (
+        Field(
+            description="Why the label is undetermined (null with a class): the photo's "
+            "quality, the model's confidence, or a closest class that the wear over the "
+            "whole sole clearly leans against."
+        )
+    )
     probabilities: dict[str, float]
     confidence: float
     center: list[float] = Field(description="[x, y] in original photo pixels.")

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 import model.analyze as analyze_module
-from model.analyze import Analyzer, LocatedObject, rejection_dict
+from model.analyze import CONFIDENCE_FLOOR, Analyzer, LocatedObject, rejection_dict
 from model.errors import NoSoleFound, SolescanError
 from model.evaluation import outline_turned_back
+from model.explain import contradicts_whole_sole
 from model.features import OBJECT_FEATURES, PROFILE_BINS
 from model.footshape import LABELS
 from model.imaging import DecodedPhoto
@@ -321,6 +322,63 @@ def test_real_scans(analyzer: Analyzer, real_scans: list[dict[str, str]]) -> Non
         # The toe is at the top of every scan.
         toe, heel = foot.located.frame.toe_and_heel()
         assert toe[1] < heel[1], row["file"]
+
+
+class _ReadsUnderpronation:
+    """A pronation model that reads underpronation (0.9) in every sole."""
+
+    classes_ = np.array(["neutral", "overpronation", "underpronation"])
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        return np.tile([0.05, 0.05, 0.9], (len(rows), 1))
+
+
+def _overpronated(seed: int, view: str) -> bytes:
+    return render_photo(
+        seed, view=view, n_feet=1, labels=("overpronation",), megapixels=1.5, fmt="jpeg"
+    ).data
+
+
+def test_a_class_the_wear_leans_against_is_not_named(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rendered with overpronation: the wear over the whole sole leans clearly inward.
+    data = _overpronated(302, "outsole")
+    (honest,) = analyzer.analyze(data).feet
+    assert honest.label == "overpronation"
+    assert honest.metrics["mlwi_total"] >= 0.15
+
+    monkeypatch.setattr(analyzer, "_pronation", _ReadsUnderpronation())
+    (foot,) = analyzer.analyze(data).feet
+    assert (foot.label, foot.undetermined_reason) == ("undetermined", "conflicting_zones")
+    assert foot.probabilities["underpronation"] == pytest.approx(0.9)
+    assert "The closest pattern, underpronation (90%), does not fit" in foot.explanation.meaning
+    assert "leans to the inner side" in foot.explanation.meaning
+
+
+def test_an_insole_is_read_by_its_arch_not_by_its_lean(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _overpronated(304, "insole")
+    monkeypatch.setattr(analyzer, "_pronation", _ReadsUnderpronation())
+    (foot,) = analyzer.analyze(data, view="insole").feet
+    assert foot.metrics["mlwi_total"] >= 0.15  # the imprint leans inward
+    assert foot.label == "underpronation"
+
+
+def test_no_real_scan_is_given_a_class_its_wear_leans_against(
+    analyzer: Analyzer, real_scans: list[dict[str, str]]
+) -> None:
+    # The right shoe's first visit: the model's closest pattern is underpronation (0.62)
+    # while its wear leans inward (MLWI +0.24), the blank arch read as inner wear and the
+    # toes as outer.
+    for row in real_scans:
+        with open(row["path"], "rb") as fh:
+            (foot,) = analyzer.analyze(fh.read(), view="print").feet
+        assert not contradicts_whole_sole(foot.label, foot.metrics), row["file"]
+        best = max(foot.probabilities, key=lambda label: foot.probabilities[label])
+        if foot.confidence >= CONFIDENCE_FLOOR and contradicts_whole_sole(best, foot.metrics):
+            assert foot.undetermined_reason == "conflicting_zones", row["file"]
 
 
 def test_a_real_scan_turned_a_little_keeps_its_outline(

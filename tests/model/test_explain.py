@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from model.explain import Explanation, compare_feet, evidence_sentences, explain
+from model.explain import (
+    Explanation,
+    compare_feet,
+    contradicts_whole_sole,
+    evidence_sentences,
+    explain,
+)
 from model.features import PRONATION_FEATURES, QUALITY_FEATURES
 
 ZONES = ("heel", "midfoot", "forefoot", "toes")
@@ -268,9 +274,73 @@ def test_low_confidence_states_the_closest_match_and_what_to_add() -> None:
 def test_conflicting_zones_names_the_zones_that_disagree() -> None:
     m = metrics(mlwi_heel=-0.37, mlwi_forefoot=0.7, mlwi_total=-0.02)
     result = explain("undetermined", view="outsole", metrics=m, reason="conflicting_zones")
-    assert "the ball of the foot (MLWI +0.70) wear more on the inner side" in result.meaning
+    assert "the ball of the foot (MLWI +0.70) wears more on the inner side" in result.meaning
     assert "the heel (MLWI -0.37) on the outer side" in result.meaning
     assert any("insole" in h for h in result.helps)
+
+
+def test_conflicting_zones_names_the_pattern_the_whole_sole_leans_against() -> None:
+    m = metrics(mlwi_midfoot=0.54, mlwi_toes=-0.63, mlwi_total=0.24)
+    probabilities = {"neutral": 0.05, "overpronation": 0.33, "underpronation": 0.62}
+    result = explain(
+        "undetermined",
+        view="print",
+        metrics=m,
+        probabilities=probabilities,
+        reason="conflicting_zones",
+    )
+    assert "the midfoot (MLWI +0.54) wears more on the inner side" in result.meaning
+    assert "the toes (MLWI -0.63) on the outer side" in result.meaning
+    assert (
+        "The closest pattern, underpronation (62%), does not fit the wear over the whole "
+        "sole, which leans to the inner side (MLWI +0.24)." in result.meaning
+    )
+    assert "none is given rather than a guess" in result.meaning
+
+
+def test_conflicting_zones_claims_only_the_conflict_the_figures_show() -> None:
+    # No zone leans against another: only the whole sole against the closest pattern.
+    m = metrics(mlwi_heel=0.1, mlwi_forefoot=-0.3, mlwi_total=-0.2)
+    probabilities = {"neutral": 0.1, "overpronation": 0.8, "underpronation": 0.1}
+    result = explain(
+        "undetermined",
+        view="outsole",
+        metrics=m,
+        probabilities=probabilities,
+        reason="conflicting_zones",
+    )
+    assert "Different parts" not in result.meaning
+    assert result.meaning.startswith(
+        "The closest pattern, overpronation (80%), does not fit the wear over the whole "
+        "sole, which leans to the outer side (MLWI -0.20)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "total", "contradicts"),
+    [
+        ("overpronation", -0.15, True),
+        ("overpronation", -0.14, False),
+        ("overpronation", 0.4, False),
+        ("underpronation", 0.15, True),
+        ("underpronation", 0.14, False),
+        ("underpronation", -0.4, False),
+        # Neutral wear is near balanced or leans a little outward: no lean contradicts it.
+        ("neutral", 0.5, False),
+        ("neutral", -0.5, False),
+        ("undetermined", 0.5, False),
+        ("overpronation", NAN, False),
+    ],
+)
+def test_a_class_is_contradicted_by_a_clear_lean_the_other_way(
+    label: str, total: float, contradicts: bool
+) -> None:
+    assert contradicts_whole_sole(label, metrics(mlwi_total=total)) is contradicts
+    # The evidence says so in the same words: "leans to the inner (outer) side".
+    sentences = " ".join(evidence_sentences(metrics(mlwi_total=total), view="outsole"))
+    if contradicts:
+        side = "outer" if label == "overpronation" else "inner"
+        assert f"wear leans to the {side} side" in sentences
 
 
 def test_insole_undetermined_does_not_ask_for_an_insole_photo() -> None:
