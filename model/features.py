@@ -19,7 +19,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.

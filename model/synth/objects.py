@@ -274,6 +274,29 @@ def render_outsole(
     return _blur_layer(layer, blur_px)
 
 
+# Share of printed shoes whose shank is recessed: under the arch the outsole does not reach
+# the paper, and the inner midfoot prints blank (both shoes of ../shared/real show it, from
+# the inner edge to the middle of the sole). The wear map cannot tell blank from worn, and
+# an ink outline can cut the blank arch off, so rendered prints must show both.
+RECESSED_SHANK_SHARE = 0.5
+
+
+def recessed_shank(frame: CanonicalFrame, style: np.random.Generator) -> np.ndarray:
+    """Where a recessed shank keeps the sole off the paper: 0 to 1, soft-edged, shape
+    (rows, cols); all zero for a shoe without one.
+
+    Drawn from the shoe's style generator: both shoes of a pair have the same shank.
+    """
+    if style.random() >= RECESSED_SHANK_SHARE:
+        return np.zeros((frame.rows, frame.cols), np.float32)
+    middle = style.uniform(0.40, 0.50)  # u, within the midfoot (0.30 to 0.60)
+    half_length = style.uniform(0.07, 0.14)
+    # From the medial edge (v_norm -1) across a quarter to two thirds of the width.
+    reach = style.uniform(0.5, 1.3)
+    inside = ((frame.u - middle) / half_length) ** 2 + ((frame.v_norm + 1.0) / reach) ** 2
+    return np.clip((1.0 - inside) / 0.15, 0.0, 1.0).astype(np.float32)
+
+
 def render_print(
     frame: CanonicalFrame,
     *,
@@ -290,10 +313,14 @@ def render_print(
     ``style="ink"``: contact areas print black and the gaps stay white; worn areas are
     flat, touch everywhere and print as filled solid contact. ``style="scanner"``: as
     the scanner renders it, the grooves print as dark lines on a light sole and the
-    outline as a dark rim; worn areas lose their lines and print light and flat.
+    outline as a dark rim; worn areas lose their lines and print light and flat. Either
+    way a recessed shank (:func:`recessed_shank`) prints nothing but the scanner's rim.
     """
     shape = (frame.rows, frame.cols)
     height = tread_height(frame, family, np.random.default_rng(style_seed))
+    # A generator of its own, so that the prints' other draws, and every other view,
+    # render as they did before shanks were drawn.
+    touches = 1.0 - recessed_shank(frame, np.random.default_rng([style_seed, 29]))
     wear = outsole_wear(frame, label, amount, rng)
     worn_h = _worn_height(frame, height, wear)
     mask = frame.mask
@@ -306,14 +333,14 @@ def render_print(
         ink = np.clip((worn_h - 0.5) / 0.2, 0.0, 1.0)
         # Under-inked patches near the edge where the sole curves up.
         edge = np.clip(frame.edge_distance / rng.uniform(0.004, 0.015), 0.0, 1.0)
-        ink = ink * density * speckle * (0.4 + 0.6 * edge)
+        ink = ink * density * speckle * (0.4 + 0.6 * edge) * touches
         colour_name = "ink"
     elif style == "scanner":
         # Only the deep part of each groove registers: thin dark lines.
         groove = np.clip((rng.uniform(0.4, 0.6) - worn_h) / 0.2, 0.0, 1.0)
         # Worn flat areas keep a faint grey mottle.
         mottle = np.clip(0.08 * smooth_noise(shape, rng, 25) + 0.04, 0.0, 0.25) * wear
-        ink = np.clip(groove * density * speckle + mottle, 0.0, 1.0)
+        ink = np.clip(groove * density * speckle + mottle, 0.0, 1.0) * touches
         thick = rng.uniform(0.004, 0.01)
         rim_noise = np.clip(1.0 + 0.5 * smooth_noise(shape, rng, 6), 0.3, 1.6)
         outline = (frame.edge_distance < thick * rim_noise) & (mask > 0.5)

@@ -223,17 +223,37 @@ def _filled(outline: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def test_a_print_is_outlined_by_its_ink_not_the_paper_around_it() -> None:
     image, _, sole = _print_on_sheet()
     truth = _filled(sole, image.shape)
-    # As the segmenter outlines a real scan: bulging into the paper along one side at the
-    # midfoot and falling short of the print at the heel.
+    # As the segmenter outlines a real scan: bulging into the paper along the outer side
+    # at the midfoot and falling short of the print at the heel. (Paper it takes in at
+    # the arch, within the ink's convex hull, stays in: the price of keeping a blank
+    # arch, see the next test.)
     centre = sole.mean(axis=0)
+    arch = sole[np.argmin(np.linalg.norm(sole - centre, axis=1))]
     loose = sole.copy()
     midfoot = np.abs(np.linalg.norm(sole - centre, axis=1)) < 120
+    midfoot &= (sole - centre) @ (arch - centre) < 0
     loose[midfoot] += (sole[midfoot] - centre) * 0.35
     loose = loose + (centre - loose) * 0.06 * (loose[:, 1] > centre[1] + 150)[:, None]
     assert mask_iou(_filled(loose, image.shape), truth) < 0.9
     found = print_outline(image, loose)
     assert found is not None
     assert mask_iou(_filled(found, image.shape), truth) > 0.95
+
+
+def test_a_blank_arch_stays_inside_the_print_outline() -> None:
+    # A recessed shank: at the arch the sole did not reach the paper, so neither tread
+    # nor rim printed there, and the ink alone leaves a bite out of the print's side.
+    image, _, sole = _print_on_sheet()
+    truth = _filled(sole, image.shape)
+    arch = sole[np.argmin(np.linalg.norm(sole - sole.mean(axis=0), axis=1))]
+    cv2.circle(image, np.round(arch).astype(int), 45, (245, 245, 245), -1)
+    bite = np.zeros(image.shape[:2], np.uint8)
+    cv2.circle(bite, np.round(arch).astype(int), 45, 1, -1)
+    assert np.count_nonzero(truth & (bite > 0)) > 0.03 * np.count_nonzero(truth)
+
+    found = print_outline(image, sole)
+    assert found is not None
+    assert mask_iou(_filled(found, image.shape), truth) > 0.97
 
 
 def test_only_ink_on_paper_gives_a_print_outline() -> None:

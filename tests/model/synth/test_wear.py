@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from model.footshape import LABELS, OutlineParams
+from model.synth import objects
 from model.synth.frame import CanonicalFrame
+from model.synth.objects import recessed_shank, render_print
 from model.synth.wear import ARCH_INDEX_RANGES, arch_index, footprint, outsole_wear
 
 
@@ -69,3 +71,53 @@ def test_neutral_wears_the_posterolateral_heel() -> None:
     assert w[heel & (frame.v_phys > 0)].mean() > 2 * w[heel & (frame.v_phys < 0)].mean()
     midfoot = (frame.u > 0.35) & (frame.u < 0.55) & (frame.mask > 0.5)
     assert w[midfoot].mean() < w[heel & (frame.v_phys > 0)].mean()
+
+
+def _print_ink(frame: CanonicalFrame, style: str, style_seed: int) -> np.ndarray:
+    layer = render_print(
+        frame,
+        label="neutral",
+        amount=0.5,
+        family="herringbone",
+        style=style,
+        blur_px=0.0,
+        style_seed=style_seed,
+        rng=np.random.default_rng(5),
+    )
+    return layer.alpha
+
+
+def _shank(frame: CanonicalFrame, style_seed: int) -> np.ndarray:
+    return recessed_shank(frame, np.random.default_rng([style_seed, 29]))
+
+
+@pytest.mark.parametrize("style", ["ink", "scanner"])
+def test_a_recessed_shank_prints_blank_under_the_arch(
+    style: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = _frame(3)
+    style_seed = next(s for s in range(100) if _shank(frame, s).any())
+    shank = _shank(frame, style_seed)
+    core = shank >= 1.0
+    # Under the arch: in the midfoot, from the inner edge.
+    assert frame.u[core].min() >= 0.3
+    assert frame.u[core].max() <= 0.6
+    assert frame.v_norm[core].min() < -0.9
+    assert np.median(frame.v_norm[core]) < -0.3
+
+    printed = _print_ink(frame, style, style_seed)
+    monkeypatch.setattr(objects, "RECESSED_SHANK_SHARE", 0.0)
+    flat = _print_ink(frame, style, style_seed)
+    # Away from the scanner's rim along the edge, nothing prints where the shank is,
+    # where the same shoe without one prints its tread.
+    inside = core & (frame.edge_distance > 0.02)
+    assert printed[inside].mean() < 0.05  # paper grain
+    assert flat[inside].mean() > 0.1
+    # Everything else prints as it did: the shank draws from a generator of its own.
+    assert np.array_equal(printed[shank == 0], flat[shank == 0])
+
+
+def test_about_half_of_the_printed_shoes_have_a_recessed_shank() -> None:
+    frame = _frame(4)
+    share = np.mean([_shank(frame, seed).any() for seed in range(200)])
+    assert 0.4 <= share <= 0.6
