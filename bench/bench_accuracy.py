@@ -164,15 +164,16 @@ def main() -> None:
     by_pair: dict[tuple[object, object], set[object]] = {}
     for r in found:
         by_pair.setdefault((r["pair"], r["side_true"]), set()).add(r["label"])
-    stable = [labels for labels in by_pair.values() if len(labels) == 1]
-    # "undetermined" at both visits is the same answer, but not a class.
-    undetermined = sum(labels == {"undetermined"} for labels in stable)
+    # "undetermined" at both visits is the same answer, but not a class: counted apart.
+    undetermined = sum(labels == {"undetermined"} for labels in by_pair.values())
+    same_class = sum(len(labels) == 1 and labels != {"undetermined"} for labels in by_pair.values())
+    opposite = sum({"overpronation", "underpronation"} <= labels for labels in by_pair.values())
     print(
         f"real scans: found {len(found)}/{len(scans)}, toe up "
         f"{sum(bool(r['toe_up']) for r in found)}/{len(found)}, side right "
         f"{sum(r['side'] == r['side_true'] for r in found)}/{len(found)}, same class at both "
-        f"visits {len(stable)}/{len(by_pair)} shoes ({undetermined} of them undetermined "
-        "both times)"
+        f"visits {same_class}/{len(by_pair)} shoes, undetermined at both {undetermined}, "
+        f"opposite classes {opposite}"
     )
     for name, as_is, labels, agreement in real_scans_perturbed(analyzer):
         print(
