@@ -271,9 +271,21 @@ def test_low_confidence_states_the_closest_match_and_what_to_add() -> None:
     assert "says nothing either way" in result.body
 
 
+def _conflicting_zones(
+    m: dict[str, float], probabilities: dict[str, float] | None = None, view: str = "outsole"
+) -> Explanation:
+    return explain(
+        "undetermined",
+        view=view,
+        metrics=m,
+        probabilities=probabilities,
+        reason="conflicting_zones",
+    )
+
+
 def test_conflicting_zones_names_the_zones_that_disagree() -> None:
     m = metrics(mlwi_heel=-0.37, mlwi_forefoot=0.7, mlwi_total=-0.02)
-    result = explain("undetermined", view="outsole", metrics=m, reason="conflicting_zones")
+    result = _conflicting_zones(m)
     assert "the ball of the foot (MLWI +0.70) wears more on the inner side" in result.meaning
     assert "the heel (MLWI -0.37) on the outer side" in result.meaning
     assert any("insole" in h for h in result.helps)
@@ -282,13 +294,7 @@ def test_conflicting_zones_names_the_zones_that_disagree() -> None:
 def test_conflicting_zones_names_the_pattern_the_whole_sole_leans_against() -> None:
     m = metrics(mlwi_midfoot=0.54, mlwi_toes=-0.63, mlwi_total=0.24)
     probabilities = {"neutral": 0.05, "overpronation": 0.33, "underpronation": 0.62}
-    result = explain(
-        "undetermined",
-        view="print",
-        metrics=m,
-        probabilities=probabilities,
-        reason="conflicting_zones",
-    )
+    result = _conflicting_zones(m, probabilities, view="print")
     assert "the midfoot (MLWI +0.54) wears more on the inner side" in result.meaning
     assert "the toes (MLWI -0.63) on the outer side" in result.meaning
     assert (
@@ -302,13 +308,7 @@ def test_conflicting_zones_claims_only_the_conflict_the_figures_show() -> None:
     # No zone leans against another: only the whole sole against the closest pattern.
     m = metrics(mlwi_heel=0.1, mlwi_forefoot=-0.3, mlwi_total=-0.2)
     probabilities = {"neutral": 0.1, "overpronation": 0.8, "underpronation": 0.1}
-    result = explain(
-        "undetermined",
-        view="outsole",
-        metrics=m,
-        probabilities=probabilities,
-        reason="conflicting_zones",
-    )
+    result = _conflicting_zones(m, probabilities)
     assert "Different parts" not in result.meaning
     assert result.meaning.startswith(
         "The closest pattern, overpronation (80%), does not fit the wear over the whole "
