@@ -66,8 +66,9 @@ INK_CLOSING = 0.05
 # by up to 4 degrees or scaled to 0.8, a real scan's segmenter outline agreed with its
 # unturned copy's at IoU 0.72 to 0.95 (bench/bench_accuracy.py). The print's own ink,
 # closed over the tread's gaps (INK_CLOSING) within PRINT_OUTLINE_PAD of its length of
-# that outline, gives the outline instead (0.86 to 0.99 in the same benchmark); it is
-# kept when it overlaps the segmenter's by PRINT_OUTLINE_MIN_IOU at least.
+# that outline, gives the outline instead (0.93 to 0.97 in the same benchmark, with a
+# blank arch given back as print_outline says); it is kept when it overlaps the
+# segmenter's by PRINT_OUTLINE_MIN_IOU at least.
 PRINT_OUTLINE_PAD = 0.03
 PRINT_OUTLINE_MIN_IOU = 0.6
 
