@@ -199,6 +199,15 @@ class Label:
         return label_box(self.text, self.origin, self.font_scale, self.thickness)
 
 
+def caption_text(foot: FootResult) -> str:
+    """A foot's caption: "left: neutral (88%)", or "right: undetermined" with no figure,
+    because an undetermined foot's confidence is its closest class's probability and
+    beside "undetermined" would read as confidence in having no reading."""
+    if foot.label == "undetermined":
+        return f"{foot.side}: undetermined"
+    return f"{foot.side}: {foot.label} ({foot.confidence:.0%})"
+
+
 def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
     """Every foot's caption (side, label, confidence) and "medial" label, each at the
     first of its places that no label placed before it covers.
@@ -210,7 +219,7 @@ def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:
     thickness = _line_thickness(shape)
     placed: list[Label] = []
     for foot in feet:
-        text = f"{foot.side}: {foot.label} ({foot.confidence:.0%})"
+        text = caption_text(foot)
         colour = LABEL_COLOURS.get(foot.label, (130, 130, 130))
         (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale, thickness)
         places = _caption_places(foot, (w, h))

@@ -225,6 +225,31 @@ def pct(probability: float | None) -> int:
     return round(max(0.0, min(1.0, probability)) * 100)
 
 
+def closest_reading(probabilities: Mapping[str, float]) -> str:
+    """The class an ``undetermined`` foot came closest to, by name ("Underpronation").
+
+    Its confidence is that class's probability, not a confidence in "undetermined", so
+    the pages name the class beside the figure rather than show it under the verdict.
+    """
+    if not probabilities:
+        return ""
+    closest = max(probabilities, key=lambda name: probabilities[name])
+    return LABEL_NAMES.get(closest, closest)
+
+
+def reading_text(foot: Mapping[str, Any]) -> str:
+    """A foot's reading in a few words: "Neutral, 88% confidence", or for a foot with no
+    reading "Undetermined (closest: Underpronation, 65%)"."""
+    label = str(foot.get("label", ""))
+    percent = pct(foot.get("confidence"))
+    if label == "undetermined":
+        closest = closest_reading(foot.get("probabilities") or {})
+        if not closest:
+            return LABEL_NAMES[label]
+        return f"{LABEL_NAMES[label]} (closest: {closest}, {percent}%)"
+    return f"{LABEL_NAMES.get(label, label)}, {percent}% confidence"
+
+
 def _metric(metrics: Mapping[str, Any], name: str) -> float | None:
     value = metrics.get(name)
     if value is None:
@@ -267,10 +292,9 @@ def overlay_alt(analysis: Mapping[str, Any]) -> str:
     for foot in feet:
         places = wear_places(foot.get("metrics", {}))
         where = f"most {mark} at {' and '.join(places)}" if places else f"little {mark} anywhere"
-        label = LABEL_NAMES.get(foot.get("label", ""), foot.get("label", ""))
         parts.append(
             f"{str(foot.get('side', '')).capitalize()} {thing}: {where}; reading "
-            f"{label}, {pct(foot.get('confidence'))}% confidence."
+            f"{reading_text(foot)}."
         )
     return " ".join(parts)
 

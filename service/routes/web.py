@@ -98,6 +98,7 @@ templates.env.globals.update(
     REASON_TEXTS=web.REASON_TEXTS,
     VIEW_NAMES=web.VIEW_NAMES,
     overlay_alt=web.overlay_alt,
+    closest_reading=web.closest_reading,
     wear_grid=web.wear_grid,
     measures=web.measures,
     SUBJECT_REF_MAX=SUBJECT_REF_MAX,

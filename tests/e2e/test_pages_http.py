@@ -188,3 +188,36 @@ def test_session_cookie_is_signed_and_expires() -> None:
     assert decode_session("garbage", secret=secret) is None
     later = time.time() + SESSION_MAX_AGE_S + 60
     assert decode_session(value, secret=secret, now=later) is None
+
+
+def test_an_undetermined_foot_names_its_closest_reading_not_a_confidence(
+    open_server: Server, real_scans: list[dict[str, str]]
+) -> None:
+    # The right shoe's first scan: the model's closest class is too uncertain to name. Its
+    # confidence is that class's probability, so next to "Undetermined" the pages name
+    # the class instead of showing the figure as confidence in having no reading.
+    scan = next(row for row in real_scans if row["file"].startswith("036893R_20171106"))
+    photo = Path(scan["path"])
+    with open_server.api() as api:
+        response = api.post(
+            "/v1/analyses",
+            files={"image": (photo.name, photo.read_bytes())},
+            data={"view": "print", "side": "right", "subject_ref": "undetermined-wording"},
+        )
+    assert response.status_code == 201, response.text
+    analysis = response.json()
+    (foot,) = analysis["feet"]
+    assert foot["label"] == "undetermined"
+    closest = max(foot["probabilities"], key=foot["probabilities"].get).capitalize()
+    percent = round(foot["confidence"] * 100)
+    with httpx.Client(base_url=open_server.url, timeout=60) as browser:
+        page = browser.get(f"/analyses/{analysis['id']}").text
+        listing = browser.get("/analyses", params={"subject_ref": "undetermined-wording"}).text
+    assert f"Closest reading: {closest}</span>" in page
+    assert f'<span class="confidence-value">{percent}%</span>' in page
+    assert f"reading Undetermined (closest: {closest}, {percent}%)." in page  # the alt
+    assert f"Undetermined, {percent}% confidence" not in page
+    badge = re.search(r'<span class="badge badge-undetermined small">(.*?)</span></div>', listing)
+    assert badge, listing
+    assert "Undetermined" in badge.group(1)
+    assert "%" not in badge.group(1)

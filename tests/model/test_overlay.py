@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 from model.overlay import (
     IMPRINT_COLOUR,
+    caption_text,
     draw_overlay,
     imprint_outlines,
     label_beyond,
@@ -95,3 +98,18 @@ def test_an_insole_overlay_outlines_the_imprint_the_arch_index_was_read_from(ana
         assert drawn.mean() > 0.5  # most of it shows; labels and the grid cover the rest
     outsole = analyzer.analyze(render_photo(7, view="outsole", max_megapixels=1.0).data)
     assert all(imprint_outlines(foot) == [] for foot in outsole.feet)
+
+
+def test_an_undetermined_caption_shows_no_percentage(analyzer) -> None:  # type: ignore[no-untyped-def]
+    # An undetermined foot's confidence is its closest class's probability: beside
+    # "undetermined" it would read as confidence in having no reading.
+    result = analyzer.analyze(render_photo(photo_seed(31337, 37), max_megapixels=3.0).data)
+    foot = result.feet[0]
+    named = dataclasses.replace(foot, label="neutral", undetermined_reason=None)
+    held_back = dataclasses.replace(
+        foot, label="undetermined", undetermined_reason="low_confidence"
+    )
+    assert caption_text(named) == f"{foot.side}: neutral ({foot.confidence:.0%})"
+    assert caption_text(held_back) == f"{foot.side}: undetermined"
+    captions = [label.text for label in place_labels([held_back], result.photo.image.shape)]
+    assert captions == [f"{foot.side}: undetermined", "medial"]
