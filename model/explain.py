@@ -255,8 +255,12 @@ def _midfoot(metrics: Mapping[str, float], insole: bool) -> _Finding | None:
             f"Under the midfoot, the imprint is darker along the inner edge, as happens "
             f"when the arch touches down ({figures})."
             if insole
-            else f"The inner edge of the midfoot (the arch side) is worn, as happens when "
-            f"the arch touches down ({figures})."
+            # Wear on a sole or a print is tread gone flat, and flat is also what a sole
+            # is under many shoes' arches: made smooth, or raised off the ground (both
+            # real scanned shoes print blank there). Either reading is left open.
+            else f"The inner edge of the midfoot (the arch side) shows no tread ({figures}): "
+            "worn flat, as when the arch touches down, or never in contact, as where a "
+            "shoe is made smooth or raised under the arch."
         )
         return _Finding(contrast, text)
     if _stands_out(lateral, medial):

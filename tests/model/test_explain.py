@@ -101,6 +101,28 @@ def test_lateral_wear_gives_outer_side_sentences() -> None:
     assert "inner side" not in text
 
 
+@pytest.mark.parametrize("view", ["outsole", "print"])
+def test_a_flat_inner_midfoot_may_be_wear_or_a_shank(view: str) -> None:
+    # Wear is tread gone flat, and many soles are flat under the arch by design (made
+    # smooth, or raised off the paper as on both real scans): the sentence names both.
+    evidence = evidence_sentences(overpronated(), view=view)
+    (sentence,) = [s for s in evidence if "midfoot" in s]
+    assert sentence.startswith("The inner edge of the midfoot (the arch side) shows no tread")
+    assert "(inner 0.40, outer 0.05)" in sentence
+    assert "worn flat, as when the arch touches down" in sentence
+    assert "never in contact" in sentence
+
+
+def test_an_insole_midfoot_sentence_speaks_of_the_imprint_not_tread() -> None:
+    evidence = evidence_sentences(insole(0.3, **_MEDIAL_MIDFOOT), view="insole")
+    (sentence,) = [s for s in evidence if "inner edge" in s]
+    assert sentence.startswith("Under the midfoot, the imprint is darker along the inner edge")
+    assert "tread" not in " ".join(evidence)
+
+
+_MEDIAL_MIDFOOT = {"wear_midfoot_medial": 0.4, "wear_midfoot_lateral": 0.05}
+
+
 def test_forefoot_medial_wear_names_the_big_toe_joint() -> None:
     m = metrics(mlwi_forefoot=0.5)
     evidence = evidence_sentences(m, view="outsole")
