@@ -369,9 +369,9 @@ def test_an_insole_is_read_by_its_arch_not_by_its_lean(
 def test_no_real_scan_is_given_a_class_its_wear_leans_against(
     analyzer: Analyzer, real_scans: list[dict[str, str]]
 ) -> None:
-    # The right shoe's first visit: the model's closest pattern is underpronation (0.62)
-    # while its wear leans inward (MLWI +0.24), the blank arch read as inner wear and the
-    # toes as outer.
+    # The right shoe's scans lean inward over the whole sole (the blank arch read as
+    # inner wear, the toes as outer) while the model's closest pattern is underpronation
+    # (with 2026.11.25-2 its first visit read underpronation 0.62 at MLWI +0.24).
     for row in real_scans:
         with open(row["path"], "rb") as fh:
             (foot,) = analyzer.analyze(fh.read(), view="print").feet
