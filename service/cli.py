@@ -7,6 +7,8 @@ own. Heavy imports happen inside the handlers so ``solescan --help`` stays insta
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -219,7 +221,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     use_one_thread()
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # Whoever read the output has gone (`solescan analyze *.jpg | head`): stop quietly,
+        # as other command-line tools do, with the status a shell gives a program stopped
+        # by SIGPIPE. Python would print a traceback here and again on flushing stdout
+        # at exit, so stdout now points at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":
