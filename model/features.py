@@ -19,7 +19,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 7
+FEATURE_VERSION = 8
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -70,6 +70,19 @@ OBJECT_FEATURES: tuple[str, ...] = (
     "look_edge_density",
     *(f"look_zone_{z}_{b}" for z in ZONES for b in BANDS),
 )
+# How the surface is textured, at the scale of tread: what tells an outsole from an
+# insole or a print when colour and outline do not (a navy outsole read as an insole, a
+# white herringbone one read as a print). Only the view model reads them, so they are
+# measured only for the objects whose view is decided (view_features); the sole and
+# familiarity models keep OBJECT_FEATURES.
+TREAD_FEATURES: tuple[str, ...] = (
+    "tread_coherence",
+    "tread_coherence_strong",
+    "tread_fine_to_coarse",
+    "tread_contrasted",
+    "tread_alternation",
+)
+VIEW_FEATURES: tuple[str, ...] = (*OBJECT_FEATURES, *TREAD_FEATURES)
 # What the pronation classifier sees: wear, insole indices (NaN on outsoles) and view.
 PRONATION_FEATURES: tuple[str, ...] = (
     *WEAR_FEATURES,
@@ -161,6 +174,84 @@ def object_features(
         "look_core_colour": core_colour,
         "look_edge_density": float(edges[inner].mean()),
         **zone_look,
+    }
+
+
+def view_features(
+    features: dict[str, float], canonical: np.ndarray, mask: np.ndarray
+) -> dict[str, float]:
+    """An object as the view model reads it: its object features (``features``) and the
+    tread texture of its canonical picture, measured here and not with the object
+    features since it costs a few milliseconds an object and only the soles need it.
+
+    Parameters
+    ----------
+    features : dict
+        The object's :func:`object_features`.
+    canonical : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH, 3), uint8 BGR
+    mask : ndarray of bool, same rows and columns
+        The object in its canonical frame (the frame's mask), as the object features
+        were measured on.
+    """
+    inner = inner_mask(mask)
+    if not inner.any():
+        inner = mask
+    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return {**features, **tread_features(gray, inner)}
+
+
+def tread_features(gray: np.ndarray, inner: np.ndarray) -> dict[str, float]:
+    """Texture of an object's surface at the scale of tread, for telling the views apart.
+
+    Tread (and the ink of a print) is a fine pattern of grooves running in a few
+    directions; an insole is smooth fabric darkened in broad patches where the foot
+    pressed. Measured on the canonical picture, so the scale is a share of the foot's
+    length whatever the photo's size, and after normalising each pixel against its
+    neighbourhood, so a dark navy tread counts as much as a white one.
+
+    Parameters
+    ----------
+    gray : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH), float32
+        The canonical picture in grey levels.
+    inner : ndarray of bool, same shape
+        The object's pixels away from its rim.
+
+    Returns
+    -------
+    dict
+        ``tread_coherence``: how much the local gradients share one direction
+        (structure-tensor coherence, 0 to 1), averaged over the object;
+        ``tread_coherence_strong``: the same over its more contrasted half;
+        ``tread_fine_to_coarse``: detail at 1 to 2 pixels against shading at 2 to 8
+        (medians); ``tread_contrasted``: share of pixels more than one local standard
+        deviation from their neighbourhood's mean; ``tread_alternation``: how often a
+        pixel changes from lighter to darker than its neighbourhood (or back) along the
+        rows, per pixel: most often in a fine weave or grain, less in grooves a few
+        pixels wide.
+    """
+    mean = cv2.GaussianBlur(gray, (0, 0), 6)
+    spread = np.sqrt(np.maximum(cv2.GaussianBlur((gray - mean) ** 2, (0, 0), 6), 1.0))
+    local = (gray - mean) / spread
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    jxx = cv2.GaussianBlur(gx * gx, (0, 0), 3)
+    jyy = cv2.GaussianBlur(gy * gy, (0, 0), 3)
+    jxy = cv2.GaussianBlur(gx * gy, (0, 0), 3)
+    energy = jxx + jyy
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(energy, 1e-3)
+    strong = energy[inner] >= np.median(energy[inner])
+    fine_blur = cv2.GaussianBlur(gray, (0, 0), 1.5)
+    fine = np.abs(gray - fine_blur)
+    coarse = np.abs(fine_blur - cv2.GaussianBlur(gray, (0, 0), 8))
+    signs = np.where(inner, np.sign(local), 0.0)
+    alternations = np.abs(np.diff(signs, axis=1)) > 1
+    return {
+        "tread_coherence": float(coherence[inner].mean()),
+        "tread_coherence_strong": float(coherence[inner][strong].mean()) if strong.any() else 0.0,
+        "tread_fine_to_coarse": float(np.median(fine[inner]))
+        / max(float(np.median(coarse[inner])), 0.5),
+        "tread_contrasted": float(np.mean(np.abs(local[inner]) > 1.0)),
+        "tread_alternation": float(alternations.sum()) / max(int(inner.sum()), 1),
     }
 
 
@@ -371,5 +462,10 @@ def pronation_vector(metrics: dict[str, float], view: View) -> np.ndarray:
 
 
 def object_vector(features: dict[str, float]) -> np.ndarray:
-    """The sole/view classifiers' input row, shape (len(OBJECT_FEATURES),)."""
+    """The sole and familiarity models' input row, shape (len(OBJECT_FEATURES),)."""
     return np.array([features[name] for name in OBJECT_FEATURES], dtype=np.float64)
+
+
+def view_vector(features: dict[str, float]) -> np.ndarray:
+    """The view model's input row, shape (len(VIEW_FEATURES),)."""
+    return np.array([features[name] for name in VIEW_FEATURES], dtype=np.float64)

@@ -50,8 +50,11 @@ from model.features import (
     FEATURE_VERSION,
     OBJECT_FEATURES,
     PRONATION_FEATURES,
+    VIEW_FEATURES,
     object_vector,
     pronation_vector,
+    view_features,
+    view_vector,
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
@@ -184,7 +187,8 @@ def extract_photo(
         record: dict[str, Any] = {
             "center": [cx / decoded.scale, cy / decoded.scale],
             "area_px": obj.candidate.mask_area / decoded.scale**2,
-            "object": obj.features,
+            # The view model's reading too, though only the soles' rows teach it.
+            "object": view_features(obj.features, obj.canonical, obj.frame.mask),
             "side_detected": (
                 None if photo.negative else obj.frame.side(photo.view)  # type: ignore[arg-type]
             ),
@@ -482,6 +486,8 @@ class TrainingTable:
     """Feature matrices for the three models, with labels and split groups."""
 
     object_x: np.ndarray
+    # The same objects as the view model reads them (VIEW_FEATURES).
+    view_x: np.ndarray
     is_sole: np.ndarray
     object_view: np.ndarray
     object_groups: np.ndarray
@@ -503,7 +509,7 @@ class TrainingTable:
 
 def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures]) -> TrainingTable:
     """Match located objects to labeled feet and assemble the training rows."""
-    obj_rows, is_sole, obj_view, obj_groups = [], [], [], []
+    obj_rows, view_rows, is_sole, obj_view, obj_groups = [], [], [], [], []
     pro_rows, pro_y, pro_view, pro_groups = [], [], [], []
     ori_rows, ori_y, ori_groups, ori_found, ori_area = [], [], [], [], []
     matched = missed = 0
@@ -516,6 +522,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
                 left_out += 1
                 continue
             obj_rows.append(object_vector(record["object"]))
+            view_rows.append(view_vector(record["object"]))
             is_sole.append(foot_index is not None)
             obj_view.append(photo.view)
             obj_groups.append(photo.group)
@@ -541,6 +548,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
     views = Counter(p.view for p in photos)
     return TrainingTable(
         object_x=np.array(obj_rows).reshape(-1, len(OBJECT_FEATURES)),
+        view_x=np.array(view_rows).reshape(-1, len(VIEW_FEATURES)),
         is_sole=np.array(is_sole, dtype=bool),
         object_view=np.array(obj_view),
         object_groups=np.array(obj_groups),
@@ -634,6 +642,7 @@ def cross_validate(
     return {
         "scheme": f"{n_splits}-fold stratified group cross-validation (groups: photo/subject)",
         "orientation": _cross_validate_orientation(table, seed=seed, folds=folds),
+        "view": _cross_validate_view(table, seed=seed, folds=folds),
         "pronation": {
             "n": len(y),
             "macro_f1": float(
@@ -646,6 +655,28 @@ def cross_validate(
                 "rows_true_cols_predicted": confusion_matrix(y, pred, labels=list(LABELS)).tolist(),
             },
             "per_view": per_view,
+        },
+    }
+
+
+def _cross_validate_view(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> dict[str, Any]:
+    """Grouped cross-validated accuracy of the view model on the located soles."""
+    soles = table.is_sole
+    x, y, groups = table.view_x[soles], table.object_view[soles], table.object_groups[soles]
+    n_splits = min(folds, len(set(groups)))
+    if n_splits < 2 or len(set(y)) < 2:
+        return {"n": int(soles.sum())}
+    pred = np.empty(len(y), dtype=object)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for train, test in splitter.split(x, y, groups):
+        pred[test] = build_view_model(seed=seed).fit(x[train], y[train]).predict(x[test])
+    views = [v for v in VIEWS if v in set(y)]
+    return {
+        "n": len(y),
+        "accuracy": float(accuracy_score(y, pred)),
+        "confusion_matrix": {
+            "labels": views,
+            "rows_true_cols_predicted": confusion_matrix(y, pred, labels=views).tolist(),
         },
     }
 
@@ -743,7 +774,7 @@ def fit_bundle(
         orientation_training = {"reused": True}
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
     soles = table.is_sole
-    view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
+    view = build_view_model(seed=seed).fit(table.view_x[soles], table.object_view[soles])
     pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y), family=family)
     pronation.fit(fill_empty_columns(table.pronation_x), table.pronation_y)
     familiarity = build_familiarity_model().fit(table.object_x[soles])
@@ -758,7 +789,11 @@ def fit_bundle(
         "classes": list(LABELS),
         "views": list(VIEWS),
         "feature_version": FEATURE_VERSION,
-        "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
+        "feature_names": {
+            "pronation": list(PRONATION_FEATURES),
+            "object": list(OBJECT_FEATURES),
+            "view": list(VIEW_FEATURES),
+        },
         "models": {
             "pixels": "MLPClassifier (48, 24) on per-pixel colour, texture and context",
             "imprint": "MLPClassifier (32, 16) on an insole's pixels: did the foot press "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -121,6 +122,25 @@ def test_foreign_types_are_refused(tmp_path: Path) -> None:
         load_bundle(tmp_path)
 
 
+def table_of(**parts: Any) -> TrainingTable:
+    """A training table of ``parts``; what they leave out is empty (no objects, no
+    orientation rows)."""
+    empty: dict[str, Any] = {
+        "object_x": np.zeros((0, 1)),
+        "view_x": np.zeros((0, 2)),
+        "is_sole": np.zeros(0, dtype=bool),
+        "object_view": np.array([]),
+        "object_groups": np.array([]),
+        "orientation_x": np.zeros((0, 3)),
+        "orientation_y": np.zeros(0, dtype=np.int64),
+        "orientation_groups": np.array([]),
+        "orientation_as_found": np.zeros(0, dtype=bool),
+        "orientation_outline_area": np.zeros(0),
+        "summary": {},
+    }
+    return TrainingTable(**{**empty, **parts})
+
+
 def test_single_view_training_set_with_an_empty_column_trains_and_serves() -> None:
     """Outsoles only: the insole indices are NaN in every row, which the trees cannot bin."""
     rng = np.random.default_rng(3)
@@ -128,21 +148,11 @@ def test_single_view_training_set_with_an_empty_column_trains_and_serves() -> No
     x = rng.normal(size=(len(y), 5))
     x[:, 0] += np.select([y == "overpronation", y == "underpronation"], [2.0, -2.0], 0.0)
     x[:, 3] = np.nan
-    table = TrainingTable(
-        object_x=np.zeros((0, 1)),
-        is_sole=np.zeros(0, dtype=bool),
-        object_view=np.array([]),
-        object_groups=np.array([]),
+    table = table_of(
         pronation_x=x,
         pronation_y=y,
         pronation_view=np.array(["outsole"] * len(y)),
         pronation_groups=np.arange(len(y)),
-        orientation_x=np.zeros((0, 3)),
-        orientation_y=np.zeros(0, dtype=np.int64),
-        orientation_groups=np.array([]),
-        orientation_as_found=np.zeros(0, dtype=bool),
-        orientation_outline_area=np.zeros(0),
-        summary={},
     )
 
     metrics = cross_validate(table, folds=3)
@@ -172,3 +182,33 @@ def test_objects_unlike_every_training_sole_are_not_familiar() -> None:
     assert 0.97 < typical.mean() < 1.0
     odd = np.array([[8.0, 0, 0, 0, 0, 0], [3.0, -3.0, 3.0, 0, 0, 0], [np.nan] * 6])
     assert not familiar(bundle, odd).any()
+
+
+def test_cross_validation_reports_the_view_model_on_the_soles_only() -> None:
+    """The view model learns from the located soles; the other objects (not a sole, no
+    view) stay out of its folds."""
+    rng = np.random.default_rng(5)
+    views = np.array(["outsole", "insole", "print"] * 30 + ["negative"] * 20)
+    is_sole = views != "negative"
+    x = rng.normal(size=(len(views), 4))
+    x[:, 1] += np.select([views == "outsole", views == "insole"], [4.0, -4.0], 0.0)
+    x[:, 2] += np.where(views == "print", 4.0, 0.0)
+    y = np.array(["neutral", "overpronation", "underpronation"] * 30)
+    table = table_of(
+        object_x=x[:, :2],
+        view_x=x,
+        is_sole=is_sole,
+        object_view=views,
+        object_groups=np.arange(len(views)),
+        pronation_x=rng.normal(size=(len(y), 3)),
+        pronation_y=y,
+        pronation_view=views[is_sole],
+        pronation_groups=np.arange(len(y)),
+    )
+
+    view = cross_validate(table, folds=3)["view"]
+
+    assert view["n"] == 90
+    assert view["accuracy"] > 0.9
+    assert view["confusion_matrix"]["labels"] == ["outsole", "insole", "print"]
+    assert np.sum(view["confusion_matrix"]["rows_true_cols_predicted"]) == 90
