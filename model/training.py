@@ -799,7 +799,8 @@ def fit_bundle(
             "imprint": "MLPClassifier (32, 16) on an insole's pixels: did the foot press "
             "here? (colour and shade against the insole's own, distance from its rim)",
             "sole": "HistGradientBoostingClassifier (is this object a sole or insole?)",
-            "view": "HistGradientBoostingClassifier (outsole / insole / print)",
+            "view": "HistGradientBoostingClassifier (outsole / insole / print) on the "
+            "object and tread features",
             "pronation": PRONATION_FAMILIES[family],
             "orientation": "HistGradientBoostingClassifier (which of four turns puts the "
             "outline toe up, medial left)",
