@@ -26,8 +26,6 @@ from model.features import (
     object_features,
     object_vector,
     pronation_vector,
-    view_features,
-    view_vector,
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS, Side, View, outline_like_a_foot
@@ -410,9 +408,7 @@ class Analyzer:
         return []
 
     def _detect_view(self, soles: list[LocatedObject]) -> View:
-        rows = np.stack(
-            [view_vector(view_features(o.features, o.canonical, o.frame.mask)) for o in soles]
-        )
+        rows = np.stack([object_vector(o.features) for o in soles])
         probs = self._view.predict_proba(rows).mean(axis=0)
         classes = list(self._view.classes_)
         return classes[int(np.argmax(probs))]

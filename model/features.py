@@ -19,7 +19,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 8
+FEATURE_VERSION = 9
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -48,6 +48,13 @@ QUALITY_FEATURES: tuple[str, ...] = (
     "quality_contrast",
 )
 PROFILE_BINS = 12
+TREAD_FEATURES: tuple[str, ...] = (
+    "tread_coherence",
+    "tread_coherence_strong",
+    "tread_fine_to_coarse",
+    "tread_contrasted",
+    "tread_alternation",
+)
 OBJECT_FEATURES: tuple[str, ...] = (
     "shape_elongation",
     "shape_solidity",
@@ -69,20 +76,12 @@ OBJECT_FEATURES: tuple[str, ...] = (
     "look_core_colour",
     "look_edge_density",
     *(f"look_zone_{z}_{b}" for z in ZONES for b in BANDS),
+    # How the surface is textured at the scale of tread (tread_features): what tells an
+    # outsole from an insole or a print when colour and outline do not (a navy outsole
+    # read as an insole, a white herringbone one read as a print), and a sole from a
+    # floor or a shoe's upper.
+    *TREAD_FEATURES,
 )
-# How the surface is textured, at the scale of tread: what tells an outsole from an
-# insole or a print when colour and outline do not (a navy outsole read as an insole, a
-# white herringbone one read as a print). Only the view model reads them, so they are
-# measured only for the objects whose view is decided (view_features); the sole and
-# familiarity models keep OBJECT_FEATURES.
-TREAD_FEATURES: tuple[str, ...] = (
-    "tread_coherence",
-    "tread_coherence_strong",
-    "tread_fine_to_coarse",
-    "tread_contrasted",
-    "tread_alternation",
-)
-VIEW_FEATURES: tuple[str, ...] = (*OBJECT_FEATURES, *TREAD_FEATURES)
 # What the pronation classifier sees: wear, insole indices (NaN on outsoles) and view.
 PRONATION_FEATURES: tuple[str, ...] = (
     *WEAR_FEATURES,
@@ -153,6 +152,7 @@ def object_features(
 
     ring = _ring_contrast(image, candidate)
     return {
+        **tread_features(gray, inner),
         "shape_elongation": float(span / max(np.nanmax(widths), 1.0)),
         "shape_solidity": solidity,
         "shape_toe_ratio": frame.toe_confidence,
@@ -177,31 +177,8 @@ def object_features(
     }
 
 
-def view_features(
-    features: dict[str, float], canonical: np.ndarray, mask: np.ndarray
-) -> dict[str, float]:
-    """An object as the view model reads it: its object features (``features``) and the
-    tread texture of its canonical picture, measured here and not with the object
-    features since it costs a few milliseconds an object and only the soles need it.
-
-    Parameters
-    ----------
-    features : dict
-        The object's :func:`object_features`.
-    canonical : ndarray, shape (CANONICAL_LENGTH, CANONICAL_WIDTH, 3), uint8 BGR
-    mask : ndarray of bool, same rows and columns
-        The object in its canonical frame (the frame's mask), as the object features
-        were measured on.
-    """
-    inner = inner_mask(mask)
-    if not inner.any():
-        inner = mask
-    gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    return {**features, **tread_features(gray, inner)}
-
-
 def tread_features(gray: np.ndarray, inner: np.ndarray) -> dict[str, float]:
-    """Texture of an object's surface at the scale of tread, for telling the views apart.
+    """Texture of an object's surface at the scale of tread: what tells the views apart.
 
     Tread (and the ink of a print) is a fine pattern of grooves running in a few
     directions; an insole is smooth fabric darkened in broad patches where the foot
@@ -462,10 +439,5 @@ def pronation_vector(metrics: dict[str, float], view: View) -> np.ndarray:
 
 
 def object_vector(features: dict[str, float]) -> np.ndarray:
-    """The sole and familiarity models' input row, shape (len(OBJECT_FEATURES),)."""
+    """The sole, view and familiarity models' input row, shape (len(OBJECT_FEATURES),)."""
     return np.array([features[name] for name in OBJECT_FEATURES], dtype=np.float64)
-
-
-def view_vector(features: dict[str, float]) -> np.ndarray:
-    """The view model's input row, shape (len(VIEW_FEATURES),)."""
-    return np.array([features[name] for name in VIEW_FEATURES], dtype=np.float64)

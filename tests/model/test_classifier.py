@@ -127,7 +127,6 @@ def table_of(**parts: Any) -> TrainingTable:
     orientation rows)."""
     empty: dict[str, Any] = {
         "object_x": np.zeros((0, 1)),
-        "view_x": np.zeros((0, 2)),
         "is_sole": np.zeros(0, dtype=bool),
         "object_view": np.array([]),
         "object_groups": np.array([]),
@@ -195,8 +194,7 @@ def test_cross_validation_reports_the_view_model_on_the_soles_only() -> None:
     x[:, 2] += np.where(views == "print", 4.0, 0.0)
     y = np.array(["neutral", "overpronation", "underpronation"] * 30)
     table = table_of(
-        object_x=x[:, :2],
-        view_x=x,
+        object_x=x,
         is_sole=is_sole,
         object_view=views,
         object_groups=np.arange(len(views)),

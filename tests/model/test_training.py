@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.features import OBJECT_FEATURES, PRONATION_FEATURES, VIEW_FEATURES
+from model.features import OBJECT_FEATURES, PRONATION_FEATURES
 from model.locate import ORIENTATION_FEATURES, Turn
 from model.training import (
     LabeledFoot,
@@ -28,7 +28,7 @@ def record(x: float, y: float, area_in_foot_lengths: float, marker: float) -> di
     return {
         "center": [x, y],
         "area_px": area_in_foot_lengths * FOOT_LENGTH**2,
-        "object": dict.fromkeys(VIEW_FEATURES, marker),
+        "object": dict.fromkeys(OBJECT_FEATURES, marker),
         "metrics": dict.fromkeys(PRONATION_FEATURES, 0.5),
     }
 
@@ -54,10 +54,6 @@ def test_second_outlines_of_a_labeled_foot_are_left_out_of_the_sole_rows() -> No
         float(row[0]): bool(sole) for row, sole in zip(table.object_x, table.is_sole, strict=True)
     }
     assert rows == {1.0: True, 3.0: False, 4.0: False, 5.0: True, 6.0: False}
-    # The view model reads the same objects, with the tread features after the rest.
-    assert table.view_x.shape == (len(table.object_x), len(VIEW_FEATURES))
-    assert table.object_x.shape[1] == len(OBJECT_FEATURES) < len(VIEW_FEATURES)
-    assert np.array_equal(table.view_x[:, 0], table.object_x[:, 0])
     assert table.summary["objects_left_out_as_second_outlines"] == 1
     assert len(table.pronation_y) == 2
 
