@@ -158,8 +158,11 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str =
 
 
 # An object less typical of the training soles than this share of them is not taken for a
-# sole, whatever the sole model says (see build_familiarity_model).
-FAMILIAR_QUANTILE = 0.98
+# sole, whatever the sole model says (see build_familiarity_model). 0.985 rather than
+# 0.98 once the tread features came in: on the tuning corpora (seeds 31337 and 27182) 3
+# more of 773 photos had the right count, no negative photo more was taken, and every
+# sample image of scikit-learn and scikit-image was still rejected; 0.99 gave 2 more.
+FAMILIAR_QUANTILE = 0.985
 
 
 def build_familiarity_model() -> Pipeline:
