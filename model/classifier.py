@@ -161,7 +161,7 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str =
 # sole, whatever the sole model says (see build_familiarity_model). 0.985 rather than
 # 0.98 once the tread features came in: on the tuning corpora (seeds 31337 and 27182) 3
 # more of 773 photos had the right count, no negative photo more was taken, and every
-# sample image of scikit-learn and scikit-image was still rejected; 0.99 gave 2 more.
+# sample image of scikit-learn and scikit-image was still rejected (0.99: 2 more, not 3).
 FAMILIAR_QUANTILE = 0.985
 
 
