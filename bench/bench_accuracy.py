@@ -141,6 +141,14 @@ def main() -> None:
     print(f"  view (auto) correct   {report['view_accuracy']:.1%}")
     print(f"  negatives rejected    {report['negatives_rejected']:.1%}")
     print(f"  positives rejected    {report['positives_rejected']:.1%}")
+    print("  feet given their true class, by the light of the photo (all views; per view):")
+    for lighting, figures in report["by_lighting"].items():
+        views = ", ".join(
+            f"{view} {figures[view]['label_correct']:.1%} of {figures[view]['feet']}"
+            for view in ("outsole", "insole", "print")
+            if view in figures
+        )
+        print(f"    {lighting:9s} {figures['label_correct']:.1%} of {figures['feet']} ({views})")
 
     analyzer = load_analyzer(args.model)
     samples = evaluation.foreign_sample_images()

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from model.footshape import LABELS, VIEWS
 from model.imprint import mask_in_frame
 from model.parallel import worker_pool
-from model.training import MATCH_DISTANCE, LabeledPhoto, read_manifests
+from model.training import MATCH_DISTANCE, LabeledFoot, LabeledPhoto, read_manifests
 
 if TYPE_CHECKING:
     from model.analyze import AnalysisResult, FootResult
@@ -39,6 +39,7 @@ class FootOutcome:
     predicted_side: str | None
     confidence: float | None
     probabilities: dict[str, float] | None
+    lighting: str | None = None  # as the manifest says, where it does
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ class PhotoOutcome:
     rejected: bool
     reject_code: str | None
     detected_view: str | None
+
+
+def _missed(photo: LabeledPhoto, foot: LabeledFoot) -> FootOutcome:
+    """A labeled foot the analysis did not find (or a foot of a rejected photo)."""
+    return FootOutcome(
+        str(photo.path), photo.view, foot.label, foot.side, None, None, None, None, photo.lighting
+    )
 
 
 def _analyze_photo(
@@ -69,11 +77,7 @@ def _analyze_photo(
     except SolescanError as exc:
         reason = exc.reason if isinstance(exc, NoSoleFound) else exc.code
         for foot in photo.feet:
-            feet_out.append(
-                FootOutcome(
-                    str(photo.path), photo.view, foot.label, foot.side, None, None, None, None
-                )
-            )
+            feet_out.append(_missed(photo, foot))
         return (
             PhotoOutcome(str(photo.path), photo.view, len(photo.feet), 0, True, reason, None),
             feet_out,
@@ -89,11 +93,7 @@ def _analyze_photo(
             if d < MATCH_DISTANCE * (foot.length_px or 1e9) and d < best_d:
                 best, best_d = i, d
         if best is None:
-            feet_out.append(
-                FootOutcome(
-                    str(photo.path), photo.view, foot.label, foot.side, None, None, None, None
-                )
-            )
+            feet_out.append(_missed(photo, foot))
             continue
         used.add(best)
         f = found[best]
@@ -107,6 +107,7 @@ def _analyze_photo(
                 f.side,
                 f.confidence,
                 f.probabilities,
+                photo.lighting,
             )
         )
     return (
@@ -262,9 +263,33 @@ def summarize(photos: Sequence[PhotoOutcome], feet: Sequence[FootOutcome]) -> di
     report["view_accuracy"] = (
         float(np.mean([p.detected_view == p.view for p in viewed])) if viewed else 0.0
     )
+    report["by_lighting"] = label_correct_by_lighting(feet)
     report["photos"] = len(photos)
     report["feet"] = len(feet)
     return report
+
+
+def label_correct_by_lighting(feet: Sequence[FootOutcome]) -> dict[str, dict[str, Any]]:
+    """Per lighting the manifests name, and per view under it: how many labeled feet,
+    and the share given their true class (missed and undetermined count as wrong, as in
+    ``macro_f1``). Feet whose lighting is not known are left out.
+
+    Wear is read from tread contrast and insole shade, which uneven light changes too;
+    this says which light costs the most.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for lighting in sorted({f.lighting for f in feet if f.lighting is not None}):
+        under = [f for f in feet if f.lighting == lighting]
+        out[lighting] = {"feet": len(under), "label_correct": _share_correct(under)}
+        for view in VIEWS:
+            seen = [f for f in under if f.view == view]
+            if seen:
+                out[lighting][view] = {"feet": len(seen), "label_correct": _share_correct(seen)}
+    return out
+
+
+def _share_correct(feet: Sequence[FootOutcome]) -> float:
+    return float(np.mean([f.predicted_label == f.label for f in feet]))
 
 
 def foreign_sample_images() -> list[tuple[str, bytes]]:

@@ -113,6 +113,9 @@ class LabeledPhoto:
     view: str
     feet: tuple[LabeledFoot, ...]
     group: str
+    # The light the photo was taken in, where the manifest says (synthetic corpora do):
+    # the evaluation breaks accuracy down by it.
+    lighting: str | None = None
 
     @property
     def negative(self) -> bool:
@@ -135,6 +138,7 @@ def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
                         # A subject's photos must stay on one side of a split; synthetic
                         # photos are their own subject.
                         "group": row.get("subject") or str(path),
+                        "lighting": row.get("lighting") or None,
                     },
                 )
                 if row["view"] != "negative" and row.get("label") not in ("", "none", None):
@@ -149,7 +153,13 @@ def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
                         )
                     )
     return [
-        LabeledPhoto(path=p, view=e["view"], feet=tuple(e["feet"]), group=e["group"])
+        LabeledPhoto(
+            path=p,
+            view=e["view"],
+            feet=tuple(e["feet"]),
+            group=e["group"],
+            lighting=e["lighting"],
+        )
         for p, e in photos.items()
     ]
 
