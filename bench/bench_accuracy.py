@@ -26,6 +26,7 @@ import numpy as np
 from model import evaluation
 from model.analyze import load_analyzer
 from model.errors import SolescanError
+from model.footshape import VIEWS
 from model.locate import mask_iou
 from model.synth.corpus import CorpusConfig, render_corpus
 
@@ -145,7 +146,7 @@ def main() -> None:
     for lighting, figures in report["by_lighting"].items():
         views = ", ".join(
             f"{view} {figures[view]['label_correct']:.1%} of {figures[view]['feet']}"
-            for view in ("outsole", "insole", "print")
+            for view in VIEWS
             if view in figures
         )
         print(f"    {lighting:9s} {figures['label_correct']:.1%} of {figures['feet']} ({views})")

@@ -216,15 +216,16 @@ def tread_features(gray: np.ndarray, inner: np.ndarray) -> dict[str, float]:
     jxy = cv2.GaussianBlur(gx * gy, (0, 0), 3)
     energy = jxx + jyy
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(energy, 1e-3)
-    strong = energy[inner] >= np.median(energy[inner])
+    inner_energy, inner_coherence = energy[inner], coherence[inner]
+    strong = inner_energy >= np.median(inner_energy)
     fine_blur = cv2.GaussianBlur(gray, (0, 0), 1.5)
     fine = np.abs(gray - fine_blur)
     coarse = np.abs(fine_blur - cv2.GaussianBlur(gray, (0, 0), 8))
     signs = np.where(inner, np.sign(local), 0.0)
     alternations = np.abs(np.diff(signs, axis=1)) > 1
     return {
-        "tread_coherence": float(coherence[inner].mean()),
-        "tread_coherence_strong": float(coherence[inner][strong].mean()) if strong.any() else 0.0,
+        "tread_coherence": float(inner_coherence.mean()),
+        "tread_coherence_strong": float(inner_coherence[strong].mean()) if strong.any() else 0.0,
         "tread_fine_to_coarse": float(np.median(fine[inner]))
         / max(float(np.median(coarse[inner])), 0.5),
         "tread_contrasted": float(np.mean(np.abs(local[inner]) > 1.0)),

@@ -64,12 +64,11 @@ def test_a_manifest_without_a_lighting_column_leaves_the_lighting_unknown(tmp_pa
 
 
 def test_the_evaluation_carries_each_photos_lighting_to_its_feet(tmp_path: Path) -> None:
-    from model.synth.corpus import CorpusConfig, render_corpus
+    from model.synth.corpus import CorpusConfig, read_manifest, render_corpus
 
     config = CorpusConfig(view_weights={"outsole": 1.0}, max_megapixels=0.6)
     corpus = render_corpus(4, seed=811, out_dir=tmp_path, workers=1, config=config, progress=False)
-    with corpus.manifest.open(newline="") as fh:
-        truth = {row["file"]: row["lighting"] for row in csv.DictReader(fh)}
+    truth = {row["file"]: row["lighting"] for row in read_manifest(corpus.manifest)}
     _, feet = run([corpus.manifest], workers=1, progress=False)
     assert feet
     assert {(Path(f.photo).name, f.lighting) for f in feet} <= set(truth.items())
