@@ -30,8 +30,9 @@ LABEL_COLOURS = {  # BGR
     "underpronation": (200, 120, 30),
     "undetermined": (130, 130, 130),
 }
-# The wear map's value where the foot has none (worn pixels are 0 to 1).
-_NO_WEAR = -1.0
+# The heat map's opacity over the photo: this much where the foot is unworn, plus this
+# much more where it is worn smooth, so the photo still shows through the worst wear.
+HEAT_OPACITY = (0.2, 0.45)
 # Pixels of box around a label's text.
 LABEL_PAD = 4
 
@@ -61,14 +62,11 @@ def draw_overlay(result: AnalysisResult) -> np.ndarray:
 
 def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     frame = foot.located.frame
-    # Only the wear map is carried into the photo, with -1 where the foot has none; the
-    # colours and weights are worked out there. Warping a colour image and a weight image
-    # instead cost twice as much, and this is most of the overlay's time.
-    wear = np.where(np.isfinite(foot.wear), foot.wear, _NO_WEAR).astype(np.float32)
+    layer = heat_layer(foot.wear)
     # Blend only inside the box the canonical rectangle covers in the photo: outside it
     # there is nothing to draw, and a whole-photo blend per foot cost more than the analysis.
     inverse = cv2.invertAffineTransform(frame.to_canonical)
-    rows, cols = wear.shape
+    rows, cols = foot.wear.shape
     corners = np.array([[0, 0], [cols, 0], [0, rows], [cols, rows]], np.float64)
     mapped = corners @ inverse[:, :2].T + inverse[:, 2]
     x0, y0 = np.maximum(np.floor(mapped.min(axis=0)).astype(int) - 1, 0)
@@ -77,16 +75,56 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     inverse[:, 2] -= (x0, y0)
+    # One warp of one small uint8 picture, and the blend in uint8: the colours and their
+    # weights are worked out on the canonical map (about a fifth of the box's pixels).
+    # Premultiplied colours interpolate right across the foot's edge, where the opacity
+    # falls to 0: the heat fades out over a pixel or two instead of ending in a jagged
+    # line. Warping the float wear map, then colouring and blending it in the photo, made
+    # the whole overlay of a 2 MP photo take 10.2 ms instead of 7.9 (measured alternately).
     placed = cv2.warpAffine(
-        wear, inverse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=_NO_WEAR
+        layer, inverse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0)
     )
-    # Across the foot's edge the interpolation mixes in -1: a pixel that comes out
-    # negative lies mostly outside the foot and gets no colour.
-    inside = placed >= 0
-    heat = cv2.applyColorMap(np.clip(placed * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
-    alpha = np.where(inside, 0.2 + 0.45 * np.clip(placed, 0, 1), 0).astype(np.float32)
     box = canvas[y0:y1, x0:x1]
-    box[:] = cv2.blendLinear(box, heat, 1.0 - alpha, alpha)
+    transparency = cv2.bitwise_not(cv2.extractChannel(placed, 3))
+    kept = cv2.multiply(box, cv2.merge([transparency] * 3), scale=1 / 255)
+    box[:] = cv2.add(kept, cv2.cvtColor(placed, cv2.COLOR_BGRA2BGR))
+
+
+def heat_layer(wear: np.ndarray) -> np.ndarray:
+    """The wear map as a heat picture to lay over the photo, in the canonical frame.
+
+    Parameters
+    ----------
+    wear : ndarray, shape (rows, cols), float
+        Wear from 0 (fresh) to 1 (worn smooth); NaN where the foot is not.
+
+    Returns
+    -------
+    ndarray, shape (rows, cols, 4), uint8
+        The inferno colour of each pixel's wear multiplied by its opacity (BGR), and the
+        opacity (0 to 255): HEAT_OPACITY, from 0.2 where the foot is unworn to 0.65
+        where it is worn smooth; 0 off the foot.
+    """
+    inside = np.isfinite(wear)
+    level = np.rint(np.clip(np.where(inside, wear, 0.0), 0.0, 1.0) * 255).astype(np.uint8)
+    layer = cv2.LUT(cv2.merge([level] * 4), _HEAT_BY_LEVEL)
+    np.multiply(layer, inside[:, :, None], out=layer)
+    return layer
+
+
+def _heat_by_level() -> np.ndarray:
+    """Premultiplied colour and opacity for each wear level 0 to 255, shape (256, 1, 4)
+    (a table for cv2.LUT)."""
+    levels = np.arange(256, dtype=np.uint8).reshape(-1, 1)
+    colours = cv2.applyColorMap(levels, cv2.COLORMAP_INFERNO).reshape(-1, 3).astype(np.float32)
+    opacity = HEAT_OPACITY[0] + HEAT_OPACITY[1] * levels.astype(np.float32) / 255
+    table = np.rint(np.hstack([colours * opacity, opacity * 255])).astype(np.uint8)
+    return table.reshape(256, 1, 4)
+
+
+# A look-up table: applyColorMap and the opacity worked out per pixel cost more than
+# the rest of the heat map.
+_HEAT_BY_LEVEL = _heat_by_level()
 
 
 # The imprint's outline: cyan on a dark edge, unlike the white grid and the label colours.

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from model.overlay import (
+    HEAT_OPACITY,
     IMPRINT_COLOUR,
     caption_text,
     draw_overlay,
+    heat_layer,
     imprint_outlines,
     label_beyond,
     medial_arrow,
@@ -113,3 +115,41 @@ def test_an_undetermined_caption_shows_no_percentage(analyzer) -> None:  # type:
     assert caption_text(held_back) == f"{foot.side}: undetermined"
     captions = [label.text for label in place_labels([held_back], result.photo.image.shape)]
     assert captions == [f"{foot.side}: undetermined", "medial"]
+
+
+def test_the_heat_layer_is_the_wears_colour_premultiplied_by_its_opacity() -> None:
+    wear = np.array([[np.nan, 0.0, 0.5, 1.0, 1.7]], np.float32)
+    layer = heat_layer(wear).astype(float)
+    inferno = cv2.applyColorMap(np.array([[0, 128, 255]], np.uint8), cv2.COLORMAP_INFERNO).reshape(
+        3, 3
+    )
+    # Off the foot: nothing, not even a tint.
+    assert (layer[0, 0] == 0).all()
+    for column, level, colour in ((1, 0.0, inferno[0]), (2, 0.5, inferno[1]), (3, 1.0, inferno[2])):
+        opacity = HEAT_OPACITY[0] + HEAT_OPACITY[1] * level
+        assert layer[0, column, 3] == pytest.approx(255 * opacity, abs=1)
+        assert layer[0, column, :3] == pytest.approx(colour * opacity, abs=1.5)
+    # Wear past 1 (a map's rounding) reads as worn smooth.
+    assert (layer[0, 4] == layer[0, 3]).all()
+
+
+def test_the_heat_map_covers_the_foot_and_nothing_beside_it(analyzer) -> None:  # type: ignore[no-untyped-def]
+    result = analyzer.analyze(render_photo(photo_seed(31337, 12), max_megapixels=3.0).data)
+    assert result.view == "outsole"
+    # The same overlay with no wear to show: what differs is the heat map alone.
+    unworn = dataclasses.replace(
+        result,
+        feet=[dataclasses.replace(f, wear=np.full_like(f.wear, np.nan)) for f in result.feet],
+    )
+    heat = (draw_overlay(result) != draw_overlay(unworn)).any(axis=2)
+    feet = np.zeros(heat.shape, np.uint8)
+    for foot in result.feet:
+        contour = np.round(foot.located.candidate.contour).astype(np.int32)
+        cv2.fillPoly(feet, [contour], 1)
+    # The wear map leaves out a rim along the outline, and the grid and the labels are
+    # drawn over the heat: measured 99% of the foot away from its edge (0.99 before the
+    # heat was blended from a premultiplied layer too).
+    inside = cv2.erode(feet, np.ones((25, 25), np.uint8)).astype(bool)
+    near = cv2.dilate(feet, np.ones((9, 9), np.uint8)).astype(bool)
+    assert heat[inside].mean() > 0.95
+    assert not heat[~near].any()
