@@ -37,6 +37,7 @@ from model.locate import (
     Turn,
     find_candidates,
     fit_frame,
+    grown_candidate,
     longest_straight_run,
     orientation_vector,
     print_outline,
@@ -62,6 +63,10 @@ PAIR_AREA_RATIO = (0.7, 1.4)
 # 0.66 to 0.77; the 31 cut pieces taken alone on the tuning corpora (seeds 31337 and
 # 27182, 900 photos) at most 0.53, except one at 0.88, a sole cut lengthwise in half.
 HALF_OF_SOMETHING_STRAIGHT_RUN = 0.6
+# An object the sole model gives at least this, but under SOLE_THRESHOLD, is looked at
+# again grown over its own colours (Analyzer._second_look). On the tuning corpora, 0.02
+# found no more feet and took one more negative photo for a sole.
+SECOND_LOOK_FROM = 0.05
 # Below this calibrated probability the honest answer is "undetermined".
 CONFIDENCE_FLOOR = 0.60
 # The overlay's labels and lines stay crisp at this JPEG quality.
@@ -131,19 +136,19 @@ class LocatedObject:
 
 def locate_objects(photo: DecodedPhoto, pixel_model: PixelModel) -> list[LocatedObject]:
     """Every candidate object in a decoded photo, mapped to the canonical frame."""
-    located = []
-    for candidate in find_candidates(photo.image, pixel_model):
-        frame = fit_frame(candidate)
-        canonical = frame.canonical_image(photo.image)
-        located.append(
-            LocatedObject(
-                candidate=candidate,
-                frame=frame,
-                canonical=canonical,
-                features=object_features(photo.image, candidate, frame, canonical),
-            )
-        )
-    return located
+    return [located(photo, c) for c in find_candidates(photo.image, pixel_model)]
+
+
+def located(photo: DecodedPhoto, candidate: Candidate) -> LocatedObject:
+    """One candidate object mapped to the canonical frame, with its object features."""
+    frame = fit_frame(candidate)
+    canonical = frame.canonical_image(photo.image)
+    return LocatedObject(
+        candidate=candidate,
+        frame=frame,
+        canonical=canonical,
+        features=object_features(photo.image, candidate, frame, canonical),
+    )
 
 
 @dataclass(frozen=True)
@@ -341,7 +346,7 @@ class Analyzer:
                 "filling most of the frame.",
                 reason="no_object",
             )
-        probs = self.sole_probabilities(objects)
+        objects, probs = self._second_look(photo, objects, self.sole_probabilities(objects))
         typical = self._could_be_soles(objects)
         ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
         soles: list[LocatedObject] = []
@@ -371,6 +376,42 @@ class Analyzer:
             "the insole), filling most of the frame.",
             reason="not_a_sole",
         )
+
+    def _second_look(
+        self, photo: DecodedPhoto, objects: list[LocatedObject], probs: np.ndarray
+    ) -> tuple[list[LocatedObject], np.ndarray]:
+        """The objects, each the sole model doubts replaced by its outline grown over its
+        own colours where the model likes that better; their sole probabilities.
+
+        The pixel classifier can outline only part of an insole: the darker imprint
+        without the lighter rim, the foam without its printed logo. The sole model rightly
+        doubts such a part (its outline is narrow, ragged, short of a foot). Around it,
+        the rest of the insole is closer in colour to the part than to the floor
+        (:func:`model.locate.grown_candidate`). Only doubted objects are grown, and not
+        the pieces of a blob cut in two, which would grow back into the other shoe: grown
+        in the locator for every object, the extra outlines and their features made the
+        analysis of a 12 MP photo 22% slower. On the tuning corpora (seeds 31337 and
+        27182, 1,000 photos) the second look found 6 more photos' feet and lost none:
+        insoles found 94.3% against 92.7%; negatives rejected as before.
+
+        Training is unchanged: its tables hold every object the locator finds, and
+        this, like the pair rule, is part of choosing among them.
+        """
+        objects, probs = list(objects), probs.copy()
+        for i, obj in enumerate(objects):
+            if (
+                not SECOND_LOOK_FROM <= probs[i] < SOLE_THRESHOLD
+                or obj.candidate.cut_from is not None
+            ):
+                continue
+            grown = grown_candidate(photo.image, obj.candidate)
+            if grown is None:
+                continue
+            second = located(photo, grown)
+            p = float(self.sole_probabilities([second])[0])
+            if p > probs[i]:
+                objects[i], probs[i] = second, p
+        return objects, probs
 
     def _could_be_soles(self, objects: list[LocatedObject]) -> np.ndarray:
         """Whether each object could be a sole at all, whatever the sole model makes of it.

@@ -72,6 +72,14 @@ INK_CLOSING = 0.05
 PRINT_OUTLINE_PAD = 0.03
 PRINT_OUTLINE_MIN_IOU = 0.6
 
+# grown_by_colour: how far around an object (in square roots of its area) its own
+# colours are looked for, where the floor's colours are sampled (from GROW_REACH out to
+# this), and the range of areas (in the object's) a grown object may have. Set by
+# reasoning, not tuned: an insole's rim and logo lie within half that of the imprint the
+# classifier found, and an object that would more than double was never found in part.
+GROW_REACH = 0.5
+GROW_FLOOR = 0.7
+GROWN_AREA = (1.1, 2.0)
 # Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
@@ -532,6 +540,50 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     return filled
 
 
+def grown_by_colour(lab: np.ndarray, piece: np.ndarray) -> np.ndarray | None:
+    """``piece`` grown over the pixels around it that share its colours, or None.
+
+    The pixel classifier can find only part of an insole: the pressed, darker imprint
+    without the lighter rim, or the foam without its printed logo. Around the part it
+    found, the rest of the object is closer in colour to that part than to the floor.
+
+    Parameters
+    ----------
+    lab : ndarray, shape (r, c, 3), float32
+        The photo at the segmentation scale in Lab.
+    piece : ndarray, shape (r, c), uint8 in {0, 1}
+        The object found.
+
+    Returns
+    -------
+    ndarray, shape (r, c), uint8 in {0, 1}, or None
+        The grown object; None where it does not grow by GROWN_AREA[0] or grows past
+        GROWN_AREA[1] (into a floor of the same colours).
+    """
+    inside = piece.astype(bool)
+    area = float(inside.sum())
+    size = float(np.sqrt(area))
+    near = cv2.dilate(piece, _disk(2 * round(GROW_REACH * size) + 1)).astype(bool)
+    floor = cv2.dilate(piece, _disk(2 * round(GROW_FLOOR * size) + 1)).astype(bool)
+    ring = floor & ~near
+    if ring.sum() < 20 or area < 20:
+        return None
+    own = _min_distance(lab, _kmeans(lab[inside], k=3))
+    other = _min_distance(lab, _kmeans(lab[ring], k=4))
+    alike = ((own < other) & near).astype(np.uint8)
+    alike = cv2.morphologyEx(alike, cv2.MORPH_CLOSE, _disk(3)) | piece
+    n, labels = cv2.connectedComponents(alike, connectivity=8)
+    if n < 2:
+        return None
+    overlap = np.bincount(labels[inside], minlength=n)
+    overlap[0] = 0
+    grown = _fill_holes((labels == int(np.argmax(overlap))).astype(np.uint8) * 255) // 255
+    ratio = grown.sum() / area
+    if not GROWN_AREA[0] <= ratio <= GROWN_AREA[1]:
+        return None
+    return grown
+
+
 def find_candidates(
     image: np.ndarray,
     pixel_model: PixelModel,
@@ -576,20 +628,10 @@ def find_candidates(
                 if not any(mask_iou(piece, kept) > 0.5 for kept, _ in pieces):
                     pieces.append((piece, cut_from))
     candidates: list[Candidate] = []
-    rows, cols = mask.shape
     for piece, cut_from in pieces:
-        contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
-        on_border = (
-            (contour[:, 0] <= 1)
-            | (contour[:, 1] <= 1)
-            | (contour[:, 0] >= cols - 2)
-            | (contour[:, 1] >= rows - 2)
-        )
-        # Segmentation pixel centres sit half a pixel in from their corners.
-        working = ((contour.astype(np.float32) + 0.5) / scale - 0.5).astype(np.float32)
+        candidate = _candidate(piece, scale, cut_from)
         # A piece cut from a blob runs straight along the cut, as a sheet's side does.
-        prints = prints_on_sheet(image, working) if cut_from is None else []
+        prints = prints_on_sheet(image, candidate.contour) if cut_from is None else []
         if prints:
             # The prints stand for the sheet. Each stays off the sheet's edge, so it is
             # counted as off the photo's border, which a sheet running past the photo's
@@ -599,16 +641,48 @@ def find_candidates(
                 for p in prints
             )
             continue
-        candidates.append(
-            Candidate(
-                contour=working,
-                mask_area=float(piece.sum()) / scale**2,
-                touches_border=float(on_border.mean()),
-                cut_from=cut_from,
-            )
-        )
+        candidates.append(candidate)
     candidates.sort(key=lambda c: -c.mask_area)
     return candidates[:max_candidates]
+
+
+def _candidate(piece: np.ndarray, scale: float, cut_from: int | None) -> Candidate:
+    """The object a mask at the segmentation scale holds, in working pixels."""
+    rows, cols = piece.shape
+    contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
+    on_border = (
+        (contour[:, 0] <= 1)
+        | (contour[:, 1] <= 1)
+        | (contour[:, 0] >= cols - 2)
+        | (contour[:, 1] >= rows - 2)
+    )
+    # Segmentation pixel centres sit half a pixel in from their corners.
+    working = ((contour.astype(np.float32) + 0.5) / scale - 0.5).astype(np.float32)
+    return Candidate(
+        contour=working,
+        mask_area=float(piece.sum()) / scale**2,
+        touches_border=float(on_border.mean()),
+        cut_from=cut_from,
+    )
+
+
+def grown_candidate(image: np.ndarray, candidate: Candidate) -> Candidate | None:
+    """``candidate`` grown over the pixels around it that share its colours
+    (:func:`grown_by_colour`, at the segmentation scale), or None where it does not grow.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols, 3), uint8 BGR
+        The working image.
+    """
+    small, scale = segment_small(image)
+    piece = np.zeros(small.shape[:2], np.uint8)
+    outline = (candidate.contour + 0.5) * scale - 0.5
+    cv2.fillPoly(piece, [np.round(outline).astype(np.int32)], 1)
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
+    grown = grown_by_colour(lab, piece)
+    return None if grown is None else _candidate(grown, scale, None)
 
 
 def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:

@@ -517,3 +517,18 @@ def test_a_pair_already_split_keeps_each_soles_best_turn() -> None:
     assert [turn for turn, _ in chosen] == [Turn.HALF_TURN, Turn.KEEP]
     kept = 0.9 * 0.93
     assert chosen[0][1] == pytest.approx(kept / (kept + 0.1 * 0.07))
+
+
+def test_an_insole_outlined_in_part_is_found_by_a_second_look(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A blue insole under a spot light on a lilac floor (the tuning corpus of seed 27182,
+    # photo 8): the pixel classifier outlines its darker imprint alone, which the sole
+    # model doubts (0.06); grown over its own colours it is the whole insole (0.99).
+    data = render_photo(photo_seed(27182, 8), max_megapixels=3.0).data
+    result = analyzer.analyze(data)
+    assert len(result.feet) == 1
+    assert result.view == "insole"
+    monkeypatch.setattr(analyze_module, "SECOND_LOOK_FROM", 1.0)
+    with pytest.raises(NoSoleFound):
+        analyzer.analyze(data)

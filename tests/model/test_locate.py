@@ -17,6 +17,7 @@ from model.locate import (
     _split_touching,
     find_candidates,
     fit_frame,
+    grown_by_colour,
     longest_straight_run,
     mask_iou,
     orientation_vector,
@@ -324,3 +325,41 @@ def test_real_scans_sole_found_toe_up_and_side_right(real_scans, bundle) -> None
         # The toe is at the top of every scan: canonical "up" must point up the image.
         toe, heel = frame.toe_and_heel()
         assert toe[1] < heel[1], row["file"]
+
+
+def _insole_on_a_floor(rim_radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A light lilac floor at the segmentation scale with a blue insole-like disk on it:
+    a dark blue core (the pressed imprint) of radius 30 inside a lighter blue rim out to
+    ``rim_radius``. Returns the photo in Lab (float32), the core and the whole disk."""
+    rng = np.random.default_rng(3)
+    image = np.empty((240, 240, 3), np.uint8)
+    image[:] = (230, 210, 225)  # BGR
+    yy, xx = np.mgrid[0:240, 0:240]
+    distance = np.hypot(yy - 120, xx - 120)
+    whole, core = distance <= rim_radius, distance <= 30
+    image[whole] = (210, 130, 70)
+    image[core] = (150, 60, 20)
+    noisy = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    lab = cv2.cvtColor(noisy, cv2.COLOR_BGR2LAB).astype(np.float32)
+    return lab, core.astype(np.uint8), whole.astype(np.uint8)
+
+
+def test_a_part_found_grows_over_the_rest_of_its_object_by_colour() -> None:
+    # Found: the dark core alone. The lighter rim is nearer the core's colours than the
+    # floor's: the grown object is the whole disk.
+    lab, core, whole = _insole_on_a_floor(rim_radius=40)
+    grown = grown_by_colour(lab, core)
+    assert grown is not None
+    assert mask_iou(grown, whole) > 0.95
+
+
+def test_a_whole_object_does_not_grow() -> None:
+    lab, _, whole = _insole_on_a_floor(rim_radius=40)
+    assert grown_by_colour(lab, whole) is None
+
+
+def test_growing_past_twice_the_object_is_refused() -> None:
+    # A core with its own colours all around, out to where the floor is sampled: it
+    # would more than double, as an object on a floor of its own colours does.
+    lab, core, _ = _insole_on_a_floor(rim_radius=55)
+    assert grown_by_colour(lab, core) is None
