@@ -313,6 +313,8 @@ class Analyzer:
             view_source: Literal["given", "detected"] = "detected"
         else:
             used_view, view_source = view, "given"
+        if used_view == "insole":
+            soles = self._whole_insoles(photo, soles)
         feet = self._classify_feet(photo, soles, view=used_view, side=side)
         # Left foot first, as a clinician reads a pair.
         feet.sort(key=lambda f: (f.side != "left", f.center[0]))
@@ -387,9 +389,8 @@ class Analyzer:
         without the lighter rim, the foam without its printed logo. The sole model rightly
         doubts such a part (its outline is narrow, ragged, short of a foot). Around it,
         the rest of the insole is closer in colour to the part than to the floor
-        (:func:`model.locate.grown_candidate`). Only doubted objects are grown, and not
-        the pieces of a blob cut in two, which would grow back into the other shoe: grown
-        in the locator for every object, the extra outlines and their features made the
+        (:func:`model.locate.grown_candidate`). Only doubted objects are grown: grown in
+        the locator for every object, the extra outlines and their features made the
         analysis of a 12 MP photo 22% slower. On the tuning corpora (seeds 31337 and
         27182, 1,000 photos) the second look found 6 more photos' feet and lost none:
         insoles found 94.3% against 92.7%; negatives rejected as before.
@@ -399,19 +400,45 @@ class Analyzer:
         """
         objects, probs = list(objects), probs.copy()
         for i, obj in enumerate(objects):
-            if (
-                not SECOND_LOOK_FROM <= probs[i] < SOLE_THRESHOLD
-                or obj.candidate.cut_from is not None
-            ):
-                continue
-            grown = grown_candidate(photo.image, obj.candidate)
-            if grown is None:
-                continue
-            second = located(photo, grown)
-            p = float(self.sole_probabilities([second])[0])
-            if p > probs[i]:
-                objects[i], probs[i] = second, p
+            if SECOND_LOOK_FROM <= probs[i] < SOLE_THRESHOLD:
+                objects[i], probs[i] = self._grown_if_likelier(photo, obj, float(probs[i]))
         return objects, probs
+
+    def _whole_insoles(
+        self, photo: DecodedPhoto, soles: list[LocatedObject]
+    ) -> list[LocatedObject]:
+        """The insoles, each grown over its own colours where the sole model likes the
+        grown outline better (as in ``_second_look``, here for the insoles it was sure of).
+
+        An insole is read by its imprint's arch index, in a frame fitted to its outline:
+        an outline short of the insole's rim or toe misplaces the zones the index is read
+        in. On the tuning corpora, insole macro-F1 0.936 against 0.927 without this, and
+        0.915 against 0.910 on the benchmark corpus of seed 4711; only insoles are grown,
+        since they are the outlines the pixel classifier cuts short.
+        """
+        probs = self.sole_probabilities(soles)
+        return [
+            self._grown_if_likelier(photo, obj, float(p))[0]
+            for obj, p in zip(soles, probs, strict=True)
+        ]
+
+    def _grown_if_likelier(
+        self, photo: DecodedPhoto, obj: LocatedObject, probability: float
+    ) -> tuple[LocatedObject, float]:
+        """``obj`` grown over its own colours (:func:`model.locate.grown_candidate`), with
+        its sole probability, where the sole model gives the grown outline more than
+        ``probability``; else ``obj`` and ``probability``. A piece of a blob cut in two is
+        not grown: it would grow back into the other shoe."""
+        if obj.candidate.cut_from is not None:
+            return obj, probability
+        grown = grown_candidate(photo.image, obj.candidate)
+        if grown is None:
+            return obj, probability
+        second = located(photo, grown)
+        grown_probability = float(self.sole_probabilities([second])[0])
+        if grown_probability > probability:
+            return second, grown_probability
+        return obj, probability
 
     def _could_be_soles(self, objects: list[LocatedObject]) -> np.ndarray:
         """Whether each object could be a sole at all, whatever the sole model makes of it.

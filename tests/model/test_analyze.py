@@ -532,3 +532,21 @@ def test_an_insole_outlined_in_part_is_found_by_a_second_look(
     monkeypatch.setattr(analyze_module, "SECOND_LOOK_FROM", 1.0)
     with pytest.raises(NoSoleFound):
         analyzer.analyze(data)
+
+
+def test_an_insole_is_read_in_its_whole_outline(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A neutral insole of the tuning corpus of seed 31337 (photo 236) that the pixel
+    # classifier outlined short of its rim: the sole model took it all the same, but read
+    # in that outline it came out undetermined. Grown over its own colours, it is read as
+    # the whole insole, neutral.
+    data = render_photo(photo_seed(31337, 236), max_megapixels=3.0).data
+    whole = analyzer.analyze(data)
+    monkeypatch.setattr(analyze_module, "grown_candidate", lambda image, candidate: None)
+    short = analyzer.analyze(data)
+    assert [f.label for f in whole.feet] == ["neutral"]
+    assert [f.label for f in short.feet] == ["undetermined"]
+    assert (
+        whole.feet[0].located.candidate.mask_area > 1.2 * short.feet[0].located.candidate.mask_area
+    )
