@@ -62,7 +62,6 @@ def draw_overlay(result: AnalysisResult) -> np.ndarray:
 
 def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     frame = foot.located.frame
-    layer = heat_layer(foot.wear)
     # Blend only inside the box the canonical rectangle covers in the photo: outside it
     # there is nothing to draw, and a whole-photo blend per foot cost more than the analysis.
     inverse = cv2.invertAffineTransform(frame.to_canonical)
@@ -75,6 +74,7 @@ def _draw_heat(canvas: np.ndarray, foot: FootResult) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     inverse[:, 2] -= (x0, y0)
+    layer = heat_layer(foot.wear)
     # One warp of one small uint8 picture, and the blend in uint8: the colours and their
     # weights are worked out on the canonical map (about a fifth of the box's pixels).
     # Premultiplied colours interpolate right across the foot's edge, where the opacity
