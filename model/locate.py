@@ -72,14 +72,16 @@ INK_CLOSING = 0.05
 PRINT_OUTLINE_PAD = 0.03
 PRINT_OUTLINE_MIN_IOU = 0.6
 
-# grown_by_colour: how far around an object (in square roots of its area) its own
-# colours are looked for, where the floor's colours are sampled (from GROW_REACH out to
-# this), and the range of areas (in the object's) a grown object may have. Set by
-# reasoning, not tuned: an insole's rim and logo lie within half that of the imprint the
-# classifier found, and an object that would more than double was never found in part.
-GROW_REACH = 0.5
-GROW_FLOOR = 0.7
-GROWN_AREA = (1.1, 2.0)
+# refined_by_graph_cut: how far around an object (in square roots of its area) its
+# outline may move, the graph cut's rounds, and the smallest share of the object a
+# refined outline may keep. The reach is that of the colour growing the cut replaced,
+# which found insoles' rims and logos within it. Measured on the tuning corpora (seeds
+# 31337 and 27182): 3 rounds instead of 2 found the same share of photos' feet (98.1%)
+# at 5% more analysis time on average; the cut on a copy of at most 12,000 pixels
+# instead of the segmentation scale's saved 12% and found 97.5%.
+REFINE_REACH = 0.5
+REFINE_ROUNDS = 2
+REFINED_MIN_SHARE = 0.3
 # Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
@@ -540,48 +542,72 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     return filled
 
 
-def grown_by_colour(lab: np.ndarray, piece: np.ndarray) -> np.ndarray | None:
-    """``piece`` grown over the pixels around it that share its colours, or None.
+def refined_by_graph_cut(small: np.ndarray, piece: np.ndarray) -> np.ndarray | None:
+    """The object ``piece`` outlines, its outline settled on the object's edge by a graph
+    cut (OpenCV's GrabCut), or None.
 
-    The pixel classifier can find only part of an insole: the pressed, darker imprint
-    without the lighter rim, or the foam without its printed logo. Around the part it
-    found, the rest of the object is closer in colour to that part than to the floor.
+    The pixel classifier judges each pixel alone at 240 pixels along the photo. It can
+    find only part of an insole (the darker imprint without the lighter rim, the foam
+    without its printed logo), and it can take in floor that looks like the object (tile
+    grout beside a dark outsole, the streaks of brushed metal around a green insole).
+    The graph cut learns the colours of the object (what the classifier found) and of
+    the floor around it (out to REFINE_REACH square roots of its area, and beyond that
+    floor for sure), and moves the outline to where those colours part along the
+    picture's edges: the outline can grow over the rest of an object and shrink off
+    floor alike.
 
     Parameters
     ----------
-    lab : ndarray, shape (r, c, 3), float32
-        The photo at the segmentation scale in Lab.
+    small : ndarray, shape (r, c, 3), uint8 BGR
+        The photo at the segmentation scale.
     piece : ndarray, shape (r, c), uint8 in {0, 1}
         The object found.
 
     Returns
     -------
     ndarray, shape (r, c), uint8 in {0, 1}, or None
-        The grown object; None where it does not grow by GROWN_AREA[0] or grows past
-        GROWN_AREA[1] (into a floor of the same colours).
+        The largest object the cut leaves, holes filled; None where it keeps less than
+        REFINED_MIN_SHARE of the object (it has lost the object), or where there is too
+        little object to learn from.
     """
-    inside = piece.astype(bool)
-    area = float(inside.sum())
-    size = float(np.sqrt(area))
-    near = cv2.dilate(piece, _disk(2 * round(GROW_REACH * size) + 1)).astype(bool)
-    floor = cv2.dilate(piece, _disk(2 * round(GROW_FLOOR * size) + 1)).astype(bool)
-    ring = floor & ~near
-    if ring.sum() < 20 or area < 20:
+    area = int(piece.sum())
+    if area < 20:
         return None
-    own = _min_distance(lab, _kmeans(lab[inside], k=3))
-    other = _min_distance(lab, _kmeans(lab[ring], k=4))
-    alike = ((own < other) & near).astype(np.uint8)
-    alike = cv2.morphologyEx(alike, cv2.MORPH_CLOSE, _disk(3)) | piece
-    n, labels = cv2.connectedComponents(alike, connectivity=8)
+    near = cv2.dilate(piece, _disk(2 * round(REFINE_REACH * np.sqrt(area)) + 1))
+    # Only the box around the reach takes part: the rest of the photo is floor for sure
+    # and would cost time (the cut's cost grows with its pixels).
+    x, y, w, h = cv2.boundingRect(near)
+    x0, y0 = max(x - 3, 0), max(y - 3, 0)
+    x1, y1 = min(x + w + 3, piece.shape[1]), min(y + h + 3, piece.shape[0])
+    labels = np.full((y1 - y0, x1 - x0), cv2.GC_BGD, np.uint8)
+    labels[near[y0:y1, x0:x1] > 0] = cv2.GC_PR_BGD
+    labels[piece[y0:y1, x0:x1] > 0] = cv2.GC_PR_FGD
+    crop = np.ascontiguousarray(small[y0:y1, x0:x1])
+    # GrabCut starts its colour models with k-means seeded from OpenCV's random number
+    # generator (one per thread): seeded here, the same photo gives the same outline.
+    cv2.setRNGSeed(0)
+    try:
+        cv2.grabCut(
+            crop,
+            labels,
+            (0, 0, crop.shape[1], crop.shape[0]),  # unused: the labels start the cut
+            np.zeros((1, 65)),
+            np.zeros((1, 65)),
+            REFINE_ROUNDS,
+            cv2.GC_INIT_WITH_MASK,
+        )
+    except cv2.error:  # a colour model with too few distinct pixels to learn from
+        return None
+    kept = np.zeros_like(piece)
+    kept[y0:y1, x0:x1] = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    n, components, stats, _ = cv2.connectedComponentsWithStats(kept, connectivity=8)
     if n < 2:
         return None
-    overlap = np.bincount(labels[inside], minlength=n)
-    overlap[0] = 0
-    grown = _fill_holes((labels == int(np.argmax(overlap))).astype(np.uint8) * 255) // 255
-    ratio = grown.sum() / area
-    if not GROWN_AREA[0] <= ratio <= GROWN_AREA[1]:
+    largest = (components == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
+    refined = _fill_holes(largest * 255) // 255
+    if refined.sum() < REFINED_MIN_SHARE * area:
         return None
-    return grown
+    return refined
 
 
 def find_candidates(
@@ -667,9 +693,10 @@ def _candidate(piece: np.ndarray, scale: float, cut_from: int | None) -> Candida
     )
 
 
-def grown_candidate(image: np.ndarray, candidate: Candidate) -> Candidate | None:
-    """``candidate`` grown over the pixels around it that share its colours
-    (:func:`grown_by_colour`, at the segmentation scale), or None where it does not grow.
+def refined_candidate(image: np.ndarray, candidate: Candidate) -> Candidate | None:
+    """``candidate`` with its outline settled on the object's edge
+    (:func:`refined_by_graph_cut`, at the segmentation scale), or None where the cut
+    loses the object. A piece cut from a blob stays marked as one.
 
     Parameters
     ----------
@@ -680,9 +707,8 @@ def grown_candidate(image: np.ndarray, candidate: Candidate) -> Candidate | None
     piece = np.zeros(small.shape[:2], np.uint8)
     outline = (candidate.contour + 0.5) * scale - 0.5
     cv2.fillPoly(piece, [np.round(outline).astype(np.int32)], 1)
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
-    grown = grown_by_colour(lab, piece)
-    return None if grown is None else _candidate(grown, scale, None)
+    refined = refined_by_graph_cut(small, piece)
+    return None if refined is None else _candidate(refined, scale, candidate.cut_from)
 
 
 def prints_on_sheet(image: np.ndarray, contour: np.ndarray) -> list[np.ndarray]:

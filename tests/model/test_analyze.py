@@ -524,7 +524,7 @@ def test_an_insole_outlined_in_part_is_found_by_a_second_look(
 ) -> None:
     # A blue insole under a spot light on a lilac floor (the tuning corpus of seed 27182,
     # photo 8): the pixel classifier outlines its darker imprint alone, which the sole
-    # model doubts (0.06); grown over its own colours it is the whole insole (0.99).
+    # model doubts (0.06); refined by the graph cut it is the whole insole.
     data = render_photo(photo_seed(27182, 8), max_megapixels=3.0).data
     result = analyzer.analyze(data)
     assert len(result.feet) == 1
@@ -534,16 +534,44 @@ def test_an_insole_outlined_in_part_is_found_by_a_second_look(
         analyzer.analyze(data)
 
 
+def _best_iou_with_a_true_sole(foot: Any, photo: DecodedPhoto, masks: list[np.ndarray]) -> float:
+    """How well a found foot's outline matches the rendered sole it lies on (IoU, in the
+    photo's own pixels)."""
+    outline = np.zeros(masks[0].shape, np.uint8)
+    contour = foot.located.candidate.contour / photo.scale
+    cv2.fillPoly(outline, [np.round(contour).astype(np.int32)], 1)
+    return max(mask_iou(outline, mask.astype(np.uint8)) for mask in masks)
+
+
+def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two insoles on a blue floor (the tuning corpus of seed 31337, photo 69): the pixel
+    # classifier outlines one with a notch that the outline rule turns down (no foot
+    # narrows twice), the other so raggedly that the sole model doubts it. Refined by the
+    # graph cut, each outline is its insole's.
+    rendered = render_photo(photo_seed(31337, 69), max_megapixels=3.0, with_masks=True)
+    assert rendered.masks is not None
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "insole"
+    assert sorted(f.side for f in result.feet) == ["left", "right"]
+    for foot in result.feet:
+        assert _best_iou_with_a_true_sole(foot, result.photo, rendered.masks) > 0.85
+    monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
+    with pytest.raises(NoSoleFound):
+        analyzer.analyze(rendered.data)
+
+
 def test_an_insole_is_read_in_its_whole_outline(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A neutral insole of the tuning corpus of seed 31337 (photo 236) that the pixel
     # classifier outlined short of its rim: the sole model took it all the same, but read
-    # in that outline it came out undetermined. Grown over its own colours, it is read as
+    # in that outline it came out undetermined. Refined by the graph cut, it is read as
     # the whole insole, neutral.
     data = render_photo(photo_seed(31337, 236), max_megapixels=3.0).data
     whole = analyzer.analyze(data)
-    monkeypatch.setattr(analyze_module, "grown_candidate", lambda image, candidate: None)
+    monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
     short = analyzer.analyze(data)
     assert [f.label for f in whole.feet] == ["neutral"]
     assert [f.label for f in short.feet] == ["undetermined"]
