@@ -562,6 +562,30 @@ def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
         analyzer.analyze(rendered.data)
 
 
+def test_a_pair_of_outsoles_outlined_with_their_uppers_gets_its_sides_from_refined_outlines(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two gum outsoles on tiles, photographed at an angle (the tuning corpus of seed
+    # 31337, photo 209): the pixel classifier takes in the uppers around the soles, and
+    # read in those outlines the pair comes out the wrong way round, each foot given the
+    # other's side. Refined by the graph cut, each foot gets its own side.
+    rendered = render_photo(photo_seed(31337, 209), max_megapixels=3.0)
+    truth = {row["side"]: (row["center_x"], row["center_y"]) for row in rendered.rows}
+
+    def sides_by_nearest_truth(result: Any) -> list[tuple[str, str]]:
+        pairs = []
+        for foot in result.feet:
+            nearest = min(truth, key=lambda side: np.hypot(*np.subtract(truth[side], foot.center)))
+            pairs.append((nearest, foot.side))
+        return sorted(pairs)
+
+    result = analyzer.analyze(rendered.data)
+    assert sides_by_nearest_truth(result) == [("left", "left"), ("right", "right")]
+    monkeypatch.setattr(analyze_module, "REFINED_VIEWS", ("insole",))
+    unrefined = analyzer.analyze(rendered.data)
+    assert sides_by_nearest_truth(unrefined) == [("left", "right"), ("right", "left")]
+
+
 def test_an_insole_is_read_in_its_whole_outline(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
