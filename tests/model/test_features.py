@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from model.features import TREAD_FEATURES, tread_features
+from model.features import TREAD_FEATURES, _grown_by_square, tread_features
 from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH
 
 SHAPE = (CANONICAL_LENGTH, CANONICAL_WIDTH)
@@ -79,3 +80,14 @@ def test_only_the_inner_pixels_count() -> None:
     insole = tread_features(pressed_insole(), inner)
     assert half["tread_coherence"] == insole["tread_coherence"]
     assert half["tread_fine_to_coarse"] == insole["tread_fine_to_coarse"]
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2, 5, 16, 37])
+def test_growing_by_a_square_is_a_dilation_by_that_square(radius: int) -> None:
+    # The ring of _ring_contrast: the same pixels as OpenCV's dilation, whatever the
+    # radius (runs of a power of two cover each window) and at the picture's edges.
+    rng = np.random.default_rng(radius)
+    mask = (rng.random((61, 47)) > 0.97).astype(np.uint8)
+    mask[0, 5] = mask[60, 46] = 1  # set pixels on the edges
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    np.testing.assert_array_equal(_grown_by_square(mask, radius), cv2.dilate(mask, square))
