@@ -520,12 +520,7 @@ class Analyzer:
     def _classify_feet(
         self, photo: DecodedPhoto, soles: list[LocatedObject], *, view: View, side: SideChoice
     ) -> list[FootResult]:
-        # A print is turned in the outline of its own ink, closer to the sole's than the
-        # pixel classifier's (which takes in paper beside a faint print). The orientation
-        # model learned from the classifier's outlines, yet on 2,200 tuning photos (seeds
-        # 31337, 27182 and 55555) prints read in their ink outline got 5 more feet their
-        # true class and 2 more their side than turned first and outlined after.
-        soles = self._orient([obj.outlined_as(view, photo.image) for obj in soles])
+        soles = [obj.outlined_as(view, photo.image) for obj in self._orient(soles)]
         if side != "auto":
             soles = [obj.facing(side, view) for obj in soles]
         measured = [

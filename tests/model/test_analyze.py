@@ -586,24 +586,6 @@ def test_a_pair_of_outsoles_outlined_with_their_uppers_gets_its_sides_from_refin
     assert sides_by_nearest_truth(unrefined) == [("left", "right"), ("right", "left")]
 
 
-def test_a_print_is_turned_by_the_outline_of_its_ink(analyzer: Analyzer) -> None:
-    # A scanner's print on concrete (the tuning corpus of seed 27182, photo 327): the
-    # pixel classifier, at 240 pixels, outlines it with paper beside it, and read in that
-    # outline its medial edge comes out on the wrong side (a right print read as a left
-    # one, overpronation as underpronation). Turned in the outline of its own ink, it
-    # gets its side and its class.
-    rendered = render_photo(photo_seed(27182, 327), max_megapixels=3.0)
-    (truth,) = rendered.rows
-    result = analyzer.analyze(rendered.data)
-    assert [(f.side, f.label) for f in result.feet] == [(truth["side"], truth["label"])]
-    photo = result.photo
-    (as_found,) = analyzer._pick_soles(
-        photo, analyze_module.locate_objects(photo, analyzer.bundle.pixels)
-    )
-    (turned_as_found,) = analyzer._orient([as_found])
-    assert turned_as_found.frame.side("print") != truth["side"]
-
-
 def test_an_insole_is_read_in_its_whole_outline(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
