@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.stats import rankdata
 
 from model.locate import FootFrame, PixelModel
 from model.wear import inner_mask
@@ -86,7 +87,8 @@ def imprint_features(canonical: np.ndarray, mask: np.ndarray) -> tuple[np.ndarra
     gray = cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY)
     shade = np.log(gray + 1.0)
     inside = shade[inner]
-    rank = _values_below(inside) / inside.size
+    # The share of the insole's shades darker than each pixel's.
+    rank = (rankdata(inside, method="min") - 1) / inside.size
     low, high = np.percentile(inside, [5, 95])
     blur8 = _masked_blur(shade, weight, 8.0)
     blur20 = _masked_blur(shade, weight, 20.0)
@@ -121,19 +123,6 @@ def imprint_features(canonical: np.ndarray, mask: np.ndarray) -> tuple[np.ndarra
     for i, column in enumerate(columns):
         features[:, i] = column
     return features, inner
-
-
-def _values_below(values: np.ndarray) -> np.ndarray:
-    """How many of ``values`` (1-D, finite) are smaller than each: what ``np.searchsorted``
-    of the values in their sorted copy finds, a few times faster. In sorted order, it is
-    where each run of equal values starts."""
-    order = np.argsort(values)
-    ordered = values[order]
-    run_starts = np.ones(ordered.size, dtype=bool)
-    run_starts[1:] = ordered[1:] != ordered[:-1]
-    below = np.empty(values.size, dtype=np.intp)
-    below[order] = np.maximum.accumulate(np.where(run_starts, np.arange(ordered.size), 0))
-    return below
 
 
 def find_imprint(canonical: np.ndarray, mask: np.ndarray, model: PixelModel) -> np.ndarray:
