@@ -534,11 +534,12 @@ class Analyzer:
             for obj in soles
         ]
         # One call for both feet: a tree ensemble's per-call overhead is most of its cost.
-        rows = np.stack([pronation_vector(m.metrics, view) for m in measured])
+        rows = np.stack([pronation_vector(m.metrics, m.layout, view) for m in measured])
         probas = self._pronation.predict_proba(rows)
         classes = list(self._pronation.classes_)
         feet = []
-        for obj, (wear, imprint, metrics), proba in zip(soles, measured, probas, strict=True):
+        for obj, measurement, proba in zip(soles, measured, probas, strict=True):
+            metrics = measurement.metrics
             probabilities: dict[str, float] = {
                 label: float(proba[classes.index(label)]) for label in LABELS
             }
@@ -572,8 +573,8 @@ class Analyzer:
                         reason=reason,
                     ),
                     located=obj,
-                    wear=wear,
-                    imprint=imprint,
+                    wear=measurement.wear,
+                    imprint=measurement.imprint,
                 )
             )
         return feet

@@ -19,7 +19,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 9
+FEATURE_VERSION = 10
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -82,9 +82,23 @@ OBJECT_FEATURES: tuple[str, ...] = (
     # floor or a shoe's upper.
     *TREAD_FEATURES,
 )
-# What the pronation classifier sees: wear, insole indices (NaN on outsoles) and view.
+# Where on the sole the wear lies, at a finer grain than the zones: the wear map's mean in
+# LAYOUT_ROWS x LAYOUT_COLS cells (u by v), and how far to the medial or lateral side the
+# wear above the sole's median lies in each zone (see wear_layout). Inputs of the pronation
+# model only: the user-facing metrics stay the zones, MLWI and indices.
+LAYOUT_ROWS = 10
+LAYOUT_COLS = 5
+LAYOUT_FEATURES: tuple[str, ...] = (
+    *(f"layout_cell_{i}_{j}" for i in range(LAYOUT_ROWS) for j in range(LAYOUT_COLS)),
+    *(f"layout_across_{z}" for z in ZONES),
+    "layout_across",
+    "layout_along",
+)
+# What the pronation classifier sees: wear, its layout, insole indices (NaN on outsoles)
+# and view.
 PRONATION_FEATURES: tuple[str, ...] = (
     *WEAR_FEATURES,
+    *LAYOUT_FEATURES,
     *INSOLE_FEATURES,
     "view_outsole",
     "view_insole",
@@ -320,6 +334,47 @@ def wear_features(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
     return out
 
 
+def wear_layout(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
+    """Where the wear lies, independent of how much there is: the pronation model's
+    finer inputs (LAYOUT_FEATURES).
+
+    A pattern's place tells the classes apart, not its amount (a new-ish and a worn-out
+    shoe of one gait wear in the same places), so each cell's mean wear is given in
+    standard deviations from the whole sole's mean. ``layout_across_<zone>`` is the mean
+    v of the wear above the sole's median in that zone, weighted by how far above it
+    lies (negative: medial), 0 where none is; ``layout_across`` and ``layout_along``
+    (mean u) are the same over the whole sole. The three-band zone means and MLWI
+    average a patch's position away: on the training corpora (5-fold, grouped by photo)
+    these raised the pronation macro-F1 from 0.919-0.925 to 0.935-0.936.
+    """
+    valid = np.isfinite(wear)
+    wear, u, v = wear[valid], frame.u[valid], frame.v[valid]
+    out = dict.fromkeys(LAYOUT_FEATURES, 0.0)
+    if wear.size == 0:
+        return out
+    mean, spread = float(wear.mean()), max(float(wear.std()), 1e-3)
+    row = np.clip((u * LAYOUT_ROWS).astype(np.int64), 0, LAYOUT_ROWS - 1)
+    col = np.clip(((v + 1.0) / 2.0 * LAYOUT_COLS).astype(np.int64), 0, LAYOUT_COLS - 1)
+    cell = row * LAYOUT_COLS + col
+    sums = np.bincount(cell, weights=wear, minlength=LAYOUT_ROWS * LAYOUT_COLS)
+    counts = np.bincount(cell, minlength=LAYOUT_ROWS * LAYOUT_COLS)
+    # An empty cell (off a narrow heel's edge) counts as the sole's mean: 0.
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), mean)
+    for index, value in enumerate((means - mean) / spread):
+        out[f"layout_cell_{index // LAYOUT_COLS}_{index % LAYOUT_COLS}"] = float(value)
+    above = np.clip(wear - float(np.median(wear)), 0.0, None)
+    for z, (u0, u1) in ZONES.items():
+        in_zone = (u >= u0) & (u < (u1 if u1 < 1.0 else 1.01))
+        weight = float(above[in_zone].sum())
+        if weight > 1e-3:
+            out[f"layout_across_{z}"] = float((above[in_zone] * v[in_zone]).sum()) / weight
+    weight = float(above.sum())
+    if weight > 1e-3:
+        out["layout_across"] = float((above * v).sum()) / weight
+        out["layout_along"] = float((above * u).sum()) / weight
+    return out
+
+
 def _mlwi(wear: np.ndarray, v: np.ndarray) -> float:
     medial = float(wear[v < 0].sum())
     lateral = float(wear[v > 0].sum())
@@ -435,6 +490,8 @@ class Measurement(NamedTuple):
     imprint: np.ndarray | None
     # Wear, insole (NaN unless an insole) and quality features by name.
     metrics: dict[str, float]
+    # Where the wear lies (wear_layout): the pronation model's, not reported.
+    layout: dict[str, float]
 
 
 def wear_metrics(
@@ -472,12 +529,12 @@ def wear_metrics(
     metrics.update(
         quality_features(canonical, frame, view=view, length_original_px=length_original_px)
     )
-    return Measurement(wear=wear, imprint=imprint, metrics=metrics)
+    return Measurement(wear=wear, imprint=imprint, metrics=metrics, layout=wear_layout(wear, frame))
 
 
-def pronation_vector(metrics: dict[str, float], view: View) -> np.ndarray:
+def pronation_vector(metrics: dict[str, float], layout: dict[str, float], view: View) -> np.ndarray:
     """The classifier's input row, shape (len(PRONATION_FEATURES),), in feature order."""
-    row = {**metrics, "view_outsole": 0.0, "view_insole": 0.0, "view_print": 0.0}
+    row = {**metrics, **layout, "view_outsole": 0.0, "view_insole": 0.0, "view_print": 0.0}
     row[f"view_{view}"] = 1.0
     return np.array([row[name] for name in PRONATION_FEATURES], dtype=np.float64)
 

@@ -214,14 +214,15 @@ def extract_photo(
                     obj = obj.turned(truth, side_confidence=1.0)
                     record["orientation_truth"] = int(truth)
             obj = obj.outlined_as(photo.view, decoded.image)  # type: ignore[arg-type]
-            metrics = wear_metrics(
+            measurement = wear_metrics(
                 obj.canonical,
                 obj.frame,
                 view=photo.view,  # type: ignore[arg-type]
                 length_original_px=obj.frame.length_px / decoded.scale,
                 imprint_model=imprint_model,
-            ).metrics
-            record["metrics"] = metrics
+            )
+            record["metrics"] = measurement.metrics
+            record["layout"] = measurement.layout
         out.objects.append(record)
     return out
 
@@ -533,7 +534,9 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
                 continue
             used.add(foot_index)
             foot = photo.feet[foot_index]
-            pro_rows.append(pronation_vector(record["metrics"], photo.view))  # type: ignore[arg-type]
+            pro_rows.append(
+                pronation_vector(record["metrics"], record["layout"], photo.view)  # type: ignore[arg-type]
+            )
             pro_y.append(foot.label)
             pro_view.append(photo.view)
             pro_groups.append(photo.group)

@@ -591,14 +591,16 @@ def test_an_insole_is_read_in_its_whole_outline(
 ) -> None:
     # A neutral insole of the tuning corpus of seed 31337 (photo 236) that the pixel
     # classifier outlined short of its rim: the sole model took it all the same, but read
-    # in that outline it came out undetermined. Refined by the graph cut, it is read as
-    # the whole insole, neutral.
+    # in that outline it is not read neutral (undetermined with the model 2026.11.25-7,
+    # underpronation with 2026.12.07-1). Refined by the graph cut, it is read as the whole
+    # insole, neutral.
     data = render_photo(photo_seed(31337, 236), max_megapixels=3.0).data
     whole = analyzer.analyze(data)
     monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
     short = analyzer.analyze(data)
     assert [f.label for f in whole.feet] == ["neutral"]
-    assert [f.label for f in short.feet] == ["undetermined"]
+    assert len(short.feet) == 1
+    assert short.feet[0].label != "neutral"
     assert (
         whole.feet[0].located.candidate.mask_area > 1.2 * short.feet[0].located.candidate.mask_area
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.features import OBJECT_FEATURES, PRONATION_FEATURES
+from model.features import LAYOUT_FEATURES, OBJECT_FEATURES, PRONATION_FEATURES
 from model.locate import ORIENTATION_FEATURES, Turn
 from model.training import (
     LabeledFoot,
@@ -30,6 +30,7 @@ def record(x: float, y: float, area_in_foot_lengths: float, marker: float) -> di
         "area_px": area_in_foot_lengths * FOOT_LENGTH**2,
         "object": dict.fromkeys(OBJECT_FEATURES, marker),
         "metrics": dict.fromkeys(PRONATION_FEATURES, 0.5),
+        "layout": dict.fromkeys(LAYOUT_FEATURES, 0.0),
     }
 
 
