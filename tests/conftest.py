@@ -58,3 +58,14 @@ def analyzer(bundle):  # type: ignore[no-untyped-def]
     from model.analyze import Analyzer
 
     return Analyzer(bundle)
+
+
+@pytest.fixture(scope="session")
+def ellipse_frame():  # type: ignore[no-untyped-def]
+    """The canonical frame of a sole-sized ellipse: for measures read in that frame."""
+    import numpy as np
+
+    from model.locate import Candidate, fit_frame
+
+    points = cv2.ellipse2Poly((400, 300), (260, 95), 20, 0, 360, 2).astype(np.float32)
+    return fit_frame(Candidate(contour=points, mask_area=np.pi * 260 * 95, touches_border=0.0))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from model.features import LAYOUT_COLS, LAYOUT_FEATURES, LAYOUT_ROWS, wear_layout
-from model.locate import Candidate, FootFrame, fit_frame
+from model.locate import FootFrame
 
 
-@pytest.fixture(scope="module")
-def frame() -> FootFrame:
-    """The canonical frame of a sole-sized ellipse."""
-    points = cv2.ellipse2Poly((400, 300), (260, 95), 20, 0, 360, 2).astype(np.float32)
-    return fit_frame(Candidate(contour=points, mask_area=np.pi * 260 * 95, touches_border=0.0))
+@pytest.fixture
+def frame(ellipse_frame: FootFrame) -> FootFrame:
+    return ellipse_frame
 
 
 def worn_at(frame: FootFrame, u: float, v: float, *, base: float = 0.1) -> np.ndarray:
