@@ -54,6 +54,10 @@ SOLE_THRESHOLD = 0.5
 # counts as the other shoe of the pair above this lower sole probability.
 PAIR_SOLE_THRESHOLD = 0.2
 PAIR_AREA_RATIO = (0.7, 1.4)
+# An object the sole model all but ruled out gets a second look as the other shoe when
+# its outline as found is this size of the sole's (area ratio): looser than
+# PAIR_AREA_RATIO, since the outline is what the look refines.
+PAIR_SECOND_LOOK_AREA = (0.5, 2.0)
 # A piece the locator cut from a blob, taken without the other piece, is half of
 # something else when the cut runs straight along this share of its length or more. The
 # splitter cuts two touching soles apart, and a sole's contact with the other shoe is
@@ -368,7 +372,7 @@ class Analyzer:
             if not any(_overlap(objects[i], sole) for sole in soles):
                 soles.append(objects[i])
         if len(soles) == 1:
-            soles += self._other_shoe_of_a_pair(soles[0], objects, probs, typical)
+            soles += self._other_shoe_of_a_pair(photo, soles[0], objects, probs, typical)
         soles = [sole for sole in soles if not _half_of_something(sole, soles)]
         if soles:
             return soles
@@ -463,6 +467,7 @@ class Analyzer:
 
     def _other_shoe_of_a_pair(
         self,
+        photo: DecodedPhoto,
         sole: LocatedObject,
         objects: list[LocatedObject],
         probs: np.ndarray,
@@ -475,15 +480,36 @@ class Analyzer:
         400 synthetic photos of a seed used neither in training nor in the accuracy
         benchmark (31337): there they found 6 second shoes the sole model had missed and
         took nothing else for a foot.
+
+        Failing that, an object the sole model all but ruled out (under SECOND_LOOK_FROM,
+        so ``_second_look`` left its outline as found) gets that second look here, if
+        it is within PAIR_SECOND_LOOK_AREA of the sole's size: an insole outlined with a
+        spur of floor or the other shoe's shadow is often such an object, and refined it
+        is the other shoe.
         """
         area = sole.candidate.mask_area
-        for i in np.argsort(-probs):
-            other = objects[int(i)]
-            if other is sole or probs[i] < PAIR_SOLE_THRESHOLD or not typical[i]:
+        others = [
+            int(i)
+            for i in np.argsort(-probs)
+            if objects[int(i)] is not sole and not _overlap(objects[int(i)], sole)
+        ]
+        for i in others:
+            if probs[i] >= PAIR_SOLE_THRESHOLD and typical[i] and _pair_sized(objects[i], area):
+                return [objects[i]]
+        for i in others:
+            ratio = objects[i].candidate.mask_area / area
+            if probs[i] >= SECOND_LOOK_FROM or not (
+                PAIR_SECOND_LOOK_AREA[0] <= ratio <= PAIR_SECOND_LOOK_AREA[1]
+            ):
                 continue
-            size = other.candidate.mask_area / area
-            if PAIR_AREA_RATIO[0] <= size <= PAIR_AREA_RATIO[1] and not _overlap(other, sole):
-                return [other]
+            refined, p = self._refined_if_likelier(photo, objects[i], float(probs[i]))
+            if (
+                p >= PAIR_SOLE_THRESHOLD
+                and _pair_sized(refined, area)
+                and not _overlap(refined, sole)
+                and self._could_be_soles([refined])[0]
+            ):
+                return [refined]
         return []
 
     def _detect_view(self, soles: list[LocatedObject]) -> View:
@@ -578,6 +604,11 @@ class Analyzer:
                 )
             )
         return feet
+
+
+def _pair_sized(other: LocatedObject, sole_area: float) -> bool:
+    """Whether ``other`` is about the size of a sole of ``sole_area`` (PAIR_AREA_RATIO)."""
+    return PAIR_AREA_RATIO[0] <= other.candidate.mask_area / sole_area <= PAIR_AREA_RATIO[1]
 
 
 def _overlap(a: LocatedObject, b: LocatedObject) -> bool:

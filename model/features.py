@@ -35,6 +35,14 @@ MIN_CONTRAST = 0.15
 # floor). Paper on under 6% of it is a photo too dark to tell ink from paper.
 PRINT_MIN_INK = 0.01
 PRINT_MIN_PAPER = 0.06
+# An outsole or insole is poorly exposed where it is burnt out: clipped to black or white
+# over a whole window of this many canonical pixels (2% of the foot's length), so that no
+# tread, wear or imprint can show there. Counting every clipped pixel instead turned away
+# white soles whose highlights clip between dark grooves: on 137 outsole feet of seed
+# 90210, brightened 1.8 and 2.6 times, the readings it turned away were right 96% and
+# 98% of the time, as often as those it let through. Burnt out, insoles read wrong as
+# often as before (brightened 1.8 to 4 times, the same wrong readings given).
+BURNT_WINDOW = 7
 
 # The toes print apart from the ball of the foot: going toeward from u 0.70 (the front
 # part of the ball), the toe-less print ends at the first row whose imprint is narrower
@@ -477,9 +485,10 @@ def quality_features(
 
     Sharpness compares the finest detail (a Laplacian) with coarser detail, so it does not
     depend on how much texture the sole has; a defocused photo loses the fine part first.
-    Exposure is the share of pixels not clipped to black or white; a contact print is
-    black ink on white paper by design, so there it asks only that both are present
-    (PRINT_MIN_INK, PRINT_MIN_PAPER: each at its floor scores MIN_EXPOSURE).
+    Exposure falls with the share of the object burnt out to black or white
+    (BURNT_WINDOW); a contact print is black ink on white paper by design, so there it
+    asks only that both are present (PRINT_MIN_INK, PRINT_MIN_PAPER: each at its floor
+    scores MIN_EXPOSURE).
     """
     gray = cv2.cvtColor(canonical, cv2.COLOR_BGR2GRAY).astype(np.float32)
     inner = inner_mask(frame.mask)
@@ -494,8 +503,9 @@ def quality_features(
         shown = min(ink / PRINT_MIN_INK, (1.0 - ink) / PRINT_MIN_PAPER)
         exposure = float(np.clip(MIN_EXPOSURE * shown, 0.0, 1.0))
     else:
-        clipped = float(np.mean((g < 4) | (g > 251)))
-        exposure = float(np.clip(1.0 - 4.0 * clipped, 0.0, 1.0))
+        clipped = ((gray < 4) | (gray > 251)).astype(np.uint8)
+        burnt = cv2.erode(clipped, np.ones((BURNT_WINDOW, BURNT_WINDOW), np.uint8)) > 0
+        exposure = float(np.clip(1.0 - 4.0 * float(burnt[inner].mean()), 0.0, 1.0))
     return {
         "quality_sharpness": sharpness,
         "quality_exposure": exposure,

@@ -562,6 +562,24 @@ def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
         analyzer.analyze(rendered.data)
 
 
+def test_the_other_insole_of_a_pair_outlined_with_a_spur_is_found_by_a_second_look(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two dark insoles on white (the 300-photo benchmark corpus of seed 90210, photo 244,
+    # where this was found): the locator cuts them apart with a spur of floor on the
+    # second, which the sole model all but rules out (0.05). Beside the first insole it
+    # gets the second look a doubted object gets, and refined it is the other insole.
+    rendered = render_photo(photo_seed(90210, 244), max_megapixels=3.0, with_masks=True)
+    assert rendered.masks is not None
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "insole"
+    assert sorted(f.side for f in result.feet) == ["left", "right"]
+    for foot in result.feet:
+        assert _best_iou_with_a_true_sole(foot, result.photo, rendered.masks) > 0.85
+    monkeypatch.setattr(analyze_module, "PAIR_SECOND_LOOK_AREA", (0.0, 0.0))
+    assert len(analyzer.analyze(rendered.data).feet) == 1
+
+
 def test_a_pair_of_outsoles_outlined_with_their_uppers_gets_its_sides_from_refined_outlines(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
