@@ -543,6 +543,19 @@ def _best_iou_with_a_true_sole(foot: Any, photo: DecodedPhoto, masks: list[np.nd
     return max(mask_iou(outline, mask.astype(np.uint8)) for mask in masks)
 
 
+def _an_insole_pair_found_whole(analyzer: Analyzer, seed: int) -> Any:
+    """The rendered photo of ``seed``, asserting that its analysis reads it as an insole
+    pair, one left and one right, each outlined as its insole (IoU over 0.85)."""
+    rendered = render_photo(seed, max_megapixels=3.0, with_masks=True)
+    assert rendered.masks is not None
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "insole"
+    assert sorted(f.side for f in result.feet) == ["left", "right"]
+    for foot in result.feet:
+        assert _best_iou_with_a_true_sole(foot, result.photo, rendered.masks) > 0.85
+    return rendered
+
+
 def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -550,13 +563,7 @@ def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
     # classifier outlines one with a notch that the outline rule turns down (no foot
     # narrows twice), the other so raggedly that the sole model doubts it. Refined by the
     # graph cut, each outline is its insole's.
-    rendered = render_photo(photo_seed(31337, 69), max_megapixels=3.0, with_masks=True)
-    assert rendered.masks is not None
-    result = analyzer.analyze(rendered.data)
-    assert result.view == "insole"
-    assert sorted(f.side for f in result.feet) == ["left", "right"]
-    for foot in result.feet:
-        assert _best_iou_with_a_true_sole(foot, result.photo, rendered.masks) > 0.85
+    rendered = _an_insole_pair_found_whole(analyzer, photo_seed(31337, 69))
     monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
     with pytest.raises(NoSoleFound):
         analyzer.analyze(rendered.data)
@@ -569,13 +576,7 @@ def test_the_other_insole_of_a_pair_outlined_with_a_spur_is_found_by_a_second_lo
     # where this was found): the locator cuts them apart with a spur of floor on the
     # second, which the sole model all but rules out (0.05). Beside the first insole it
     # gets the second look a doubted object gets, and refined it is the other insole.
-    rendered = render_photo(photo_seed(90210, 244), max_megapixels=3.0, with_masks=True)
-    assert rendered.masks is not None
-    result = analyzer.analyze(rendered.data)
-    assert result.view == "insole"
-    assert sorted(f.side for f in result.feet) == ["left", "right"]
-    for foot in result.feet:
-        assert _best_iou_with_a_true_sole(foot, result.photo, rendered.masks) > 0.85
+    rendered = _an_insole_pair_found_whole(analyzer, photo_seed(90210, 244))
     monkeypatch.setattr(analyze_module, "PAIR_SECOND_LOOK_AREA", (0.0, 0.0))
     assert len(analyzer.analyze(rendered.data).feet) == 1
 
