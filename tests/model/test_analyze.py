@@ -489,6 +489,30 @@ def test_the_doubted_other_shoe_of_a_pair_is_taken_when_it_matches_the_first(
     assert analyzer._pick_soles(photo, [doubted_twin, sure]) == [sure]
 
 
+def test_overlap_share_is_the_shared_area_over_the_smaller_outline() -> None:
+    big = _square_object(0, 0, 100)
+    assert analyze_module._overlap_share(big, _square_object(50, 0, 50)) == pytest.approx(
+        1.0, abs=0.05
+    )
+    assert analyze_module._overlap_share(big, _square_object(75, 0, 50)) == pytest.approx(
+        0.5, abs=0.05
+    )
+    assert analyze_module._overlap_share(big, _square_object(200, 0, 100)) == 0.0
+
+
+def test_a_sole_outlined_twice_is_one_foot(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One outsole under a lamp (the tuning corpus of seed 31337, photo 131): the locator
+    # outlines it whole and its toe half apart; refined, the two outlines share 40% of the
+    # smaller, and as two feet the pair rule gave one of them the wrong side.
+    rendered = render_photo(photo_seed(31337, 131), max_megapixels=3.0)
+    (foot,) = analyzer.analyze(rendered.data).feet
+    assert foot.side == rendered.rows[0]["side"]
+    monkeypatch.setattr(analyze_module, "ONE_OBJECT_OVERLAP", 1.0)
+    assert len(analyzer.analyze(rendered.data).feet) == 2
+
+
 def _pair_sole(mirrored: bool) -> Any:
     return SimpleNamespace(frame=SimpleNamespace(mirrored=mirrored))
 
