@@ -514,9 +514,8 @@ class Analyzer:
             if probs[i] >= PAIR_SOLE_THRESHOLD and typical[i] and _pair_sized(objects[i], area):
                 return [objects[i]]
         for i in others:
-            ratio = objects[i].candidate.mask_area / area
-            if probs[i] >= SECOND_LOOK_FROM or not (
-                PAIR_SECOND_LOOK_AREA[0] <= ratio <= PAIR_SECOND_LOOK_AREA[1]
+            if probs[i] >= SECOND_LOOK_FROM or not _pair_sized(
+                objects[i], area, PAIR_SECOND_LOOK_AREA
             ):
                 continue
             refined, p = self._refined_if_likelier(photo, objects[i], float(probs[i]))
@@ -623,9 +622,12 @@ class Analyzer:
         return feet
 
 
-def _pair_sized(other: LocatedObject, sole_area: float) -> bool:
-    """Whether ``other`` is about the size of a sole of ``sole_area`` (PAIR_AREA_RATIO)."""
-    return PAIR_AREA_RATIO[0] <= other.candidate.mask_area / sole_area <= PAIR_AREA_RATIO[1]
+def _pair_sized(
+    other: LocatedObject, sole_area: float, ratios: tuple[float, float] = PAIR_AREA_RATIO
+) -> bool:
+    """Whether ``other``'s area over ``sole_area`` lies within ``ratios``: about a sole's
+    size (PAIR_AREA_RATIO), or near enough to look at again (PAIR_SECOND_LOOK_AREA)."""
+    return ratios[0] <= other.candidate.mask_area / sole_area <= ratios[1]
 
 
 def _overlap_share(a: LocatedObject, b: LocatedObject) -> float:

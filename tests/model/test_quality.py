@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from model.features import MIN_EXPOSURE, quality_features
+from model.footshape import View
 from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH, FootFrame
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
@@ -28,8 +29,8 @@ def print_with_lines(every: int, *, paper: int = 245, ink: int = 30) -> np.ndarr
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
-def exposure(canonical: np.ndarray, frame: FootFrame) -> float:
-    return quality_features(canonical, frame, view="print", length_original_px=900.0)[
+def exposure(canonical: np.ndarray, frame: FootFrame, *, view: View = "print") -> float:
+    return quality_features(canonical, frame, view=view, length_original_px=900.0)[
         "quality_exposure"
     ]
 
@@ -51,10 +52,7 @@ def test_a_print_photographed_too_dark_is_poorly_exposed(frame: FootFrame) -> No
 
 
 def test_white_paper_read_as_an_outsole_is_fully_exposed(frame: FootFrame) -> None:
-    measured = quality_features(
-        print_with_lines(40), frame, view="outsole", length_original_px=900.0
-    )
-    assert measured["quality_exposure"] == pytest.approx(1.0)
+    assert exposure(print_with_lines(40), frame, view="outsole") == pytest.approx(1.0)
 
 
 def white_sole(*, burnt_rows: int) -> np.ndarray:
@@ -66,27 +64,26 @@ def white_sole(*, burnt_rows: int) -> np.ndarray:
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
-def outsole_exposure(canonical: np.ndarray, frame: FootFrame) -> float:
-    return quality_features(canonical, frame, view="outsole", length_original_px=900.0)[
-        "quality_exposure"
-    ]
-
-
 def test_a_white_sole_whose_highlights_clip_between_grooves_is_well_exposed(
     frame: FootFrame,
 ) -> None:
     # Five pixels in six are clipped, yet every groove shows.
-    assert outsole_exposure(white_sole(burnt_rows=0), frame) == pytest.approx(1.0)
+    assert exposure(white_sole(burnt_rows=0), frame, view="outsole") == pytest.approx(1.0)
 
 
 def test_a_sole_burnt_out_over_a_large_part_is_poorly_exposed(frame: FootFrame) -> None:
     # The heel half flat white: no tread or wear can show there.
-    assert outsole_exposure(white_sole(burnt_rows=CANONICAL_LENGTH // 2), frame) < MIN_EXPOSURE
+    assert (
+        exposure(white_sole(burnt_rows=CANONICAL_LENGTH // 2), frame, view="outsole") < MIN_EXPOSURE
+    )
 
 
 def test_a_sole_burnt_out_a_little_is_still_well_exposed(frame: FootFrame) -> None:
     # Burnt out over a twentieth of its length: 1 - 4 x 5% is 0.8, above the floor.
-    assert outsole_exposure(white_sole(burnt_rows=CANONICAL_LENGTH // 20), frame) >= MIN_EXPOSURE
+    assert (
+        exposure(white_sole(burnt_rows=CANONICAL_LENGTH // 20), frame, view="outsole")
+        >= MIN_EXPOSURE
+    )
 
 
 def test_a_white_sole_in_bright_light_is_read(analyzer: Any) -> None:
