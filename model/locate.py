@@ -98,6 +98,8 @@ ORIENTATION_BLOCKS = 5
 ORIENTATION_FEATURES = ORIENTATION_BLOCKS * ORIENTATION_BINS
 # Weight of the toe-tip cue against the arch cue when deciding which side is medial.
 TIP_WEIGHT = 0.5
+# Long side over short side of one sole's minimum-area rectangle.
+SOLE_ELONGATION = (1.9, 3.8)
 
 
 @dataclass(frozen=True)
@@ -942,8 +944,12 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     squarer, a pair toe to heel longer. Such a blob is cut along the line joining the two
     deepest notches of its outline (where the soles meet at heel and toe); failing that,
     eroded until it falls into two large parts, each pixel going to the nearer part.
+    Where the shoes overlap, the deepest notches can be the wrong ones (the upper of one
+    shoe runs over the other's sole): a cut from the deepest notch that leaves two
+    sole-shaped pieces is preferred (_cut_at_notches).
     """
-    if 1.9 <= _elongation(cv2.findNonZero(component)) <= 3.8:
+    low, high = SOLE_ELONGATION
+    if low <= _elongation(cv2.findNonZero(component)) <= high:
         return [component]
     for parts in (_cut_at_notches(component), _split_by_erosion(component)):
         if len(parts) == 2 and all(p.sum() >= max(min_area, 0.2 * component.sum()) for p in parts):
@@ -952,6 +958,17 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
 
 
 def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
+    """The two pieces of a cut between two deep notches: of the cuts from the deepest
+    notch that leave two pieces each shaped like a sole (SOLE_ELONGATION), the one whose
+    pieces are closest in size (two shoes of a pair are); failing that, the first cut,
+    deepest notches first, that leaves two pieces of comparable size; or none.
+
+    Where two soles meet, the deepest notch is one end of the cut; the other end need not
+    be the next deepest. Taking the two deepest cut an overlapping pair of outsoles across
+    one of them (seed 90210, photo 49): one piece held a sole and a half. Cuts not from the
+    deepest notch found sole-shaped pieces in round things too (the coins and the
+    landscape among the sample images).
+    """
     contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
     hull = cv2.convexHull(contour, returnPoints=False)
@@ -962,7 +979,13 @@ def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
     deep = sorted(
         (d for d in defects.reshape(-1, 4) if d[3] / 256.0 > 0.06 * size), key=lambda d: -d[3]
     )
+    low, high = SOLE_ELONGATION
+    first_cut: list[np.ndarray] = []
+    best_cut: list[np.ndarray] = []
+    best_balance = 0.0
     for i, first in enumerate(deep):
+        if i > 0 and first_cut:  # only cuts from the deepest notch are weighed
+            break
         for second in deep[i + 1 :]:
             a, b = contour[first[2], 0], contour[second[2], 0]
             cut = component.copy()
@@ -974,8 +997,16 @@ def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
             # Two soles: the cut must leave two pieces of comparable size.
             if stats[largest[1], cv2.CC_STAT_AREA] < 0.3 * component.sum():
                 continue
-            return [(labels == i).astype(np.uint8) for i in largest]
-    return []
+            parts = [(labels == j).astype(np.uint8) for j in largest]
+            first_cut = first_cut or parts
+            balance = stats[largest[1], cv2.CC_STAT_AREA] / stats[largest[0], cv2.CC_STAT_AREA]
+            if (
+                i == 0
+                and balance > best_balance
+                and all(low <= _elongation(cv2.findNonZero(p)) <= high for p in parts)
+            ):
+                best_cut, best_balance = parts, balance
+    return best_cut or first_cut
 
 
 def _split_by_erosion(component: np.ndarray) -> list[np.ndarray]:

@@ -161,6 +161,25 @@ def test_two_touching_soles_on_a_floor_are_two_pieces_of_one_cut(bundle) -> None
     assert cut[0].cut_from == cut[1].cut_from
 
 
+def test_an_overlapping_pair_is_cut_into_its_two_soles() -> None:
+    # The right shoe set 40 px lower and turned by 30 degrees, its toe over the left
+    # sole's waist: the deepest notches (where the soles cross, and the left sole's arch)
+    # cut the left sole in two and give its toe half to the right one. Of the cuts that
+    # leave two sole-shaped pieces, the most even one is the soles' own.
+    soles = []
+    for side, centre, angle in (("left", (200.0, 200.0), 0.0), ("right", (260.0, 240.0), 30.0)):
+        sole = np.zeros((420, 520), np.uint8)
+        contour = _outline("outsole", side, angle=angle, size=190.0, centre=centre)
+        cv2.fillPoly(sole, [np.round(contour).astype(np.int32)], 1)
+        soles.append(sole)
+    pair = soles[0] | soles[1]
+    assert cv2.connectedComponents(pair)[0] == 2  # one blob
+    parts = _split_touching(pair, min_area=500.0)
+    assert len(parts) == 2
+    for sole in soles:
+        assert max(mask_iou(part, sole) for part in parts) > 0.9
+
+
 def test_longest_straight_run_tells_a_cut_side_from_a_sole() -> None:
     rectangle = np.array([[0, 0], [100, 0], [100, 300], [0, 300]], np.float32)
     assert longest_straight_run(rectangle, 300.0) == pytest.approx(1.0)
