@@ -941,12 +941,9 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     """Split a blob of two soles that touch or overlap a little into two pieces.
 
     A single sole is about 2.2 to 3.2 times as long as it is wide; a pair side by side is
-    squarer, a pair toe to heel longer. Such a blob is cut along the line joining the two
-    deepest notches of its outline (where the soles meet at heel and toe); failing that,
-    eroded until it falls into two large parts, each pixel going to the nearer part.
-    Where the shoes overlap, the deepest notches can be the wrong ones (the upper of one
-    shoe runs over the other's sole): a cut from the deepest notch that leaves two
-    sole-shaped pieces is preferred (_cut_at_notches).
+    squarer, a pair toe to heel longer. Such a blob is cut along a line between two deep
+    notches of its outline, where the soles meet (_cut_at_notches); failing that, eroded
+    until it falls into two large parts, each pixel going to the nearer part.
     """
     low, high = SOLE_ELONGATION
     if low <= _elongation(cv2.findNonZero(component)) <= high:

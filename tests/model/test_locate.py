@@ -163,9 +163,9 @@ def test_two_touching_soles_on_a_floor_are_two_pieces_of_one_cut(bundle) -> None
 
 def test_an_overlapping_pair_is_cut_into_its_two_soles() -> None:
     # The right shoe set 40 px lower and turned by 30 degrees, its toe over the left
-    # sole's waist: the deepest notches (where the soles cross, and the left sole's arch)
-    # cut the left sole in two and give its toe half to the right one. Of the cuts that
-    # leave two sole-shaped pieces, the most even one is the soles' own.
+    # sole's waist. Cut along the two deepest notches, the blob gave pieces of 1.3 and 0.7
+    # soles, neither shaped like a sole. Of the cuts from the deepest notch that leave two
+    # sole-shaped pieces, the most even one is the soles' own.
     soles = []
     for side, centre, angle in (("left", (200.0, 200.0), 0.0), ("right", (260.0, 240.0), 30.0)):
         sole = np.zeros((420, 520), np.uint8)
