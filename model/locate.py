@@ -937,6 +937,13 @@ def _elongation(points: np.ndarray) -> float:
     return float(max(w, h) / max(min(w, h), 1.0))
 
 
+def _sole_shaped(piece: np.ndarray) -> bool:
+    """Whether a mask (uint8, 0 or 1) is as long for its width as one sole
+    (SOLE_ELONGATION)."""
+    low, high = SOLE_ELONGATION
+    return low <= _elongation(cv2.findNonZero(piece)) <= high
+
+
 def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarray]:
     """Split a blob of two soles that touch or overlap a little into two pieces.
 
@@ -945,8 +952,7 @@ def _split_touching(component: np.ndarray, *, min_area: float) -> list[np.ndarra
     notches of its outline, where the soles meet (_cut_at_notches); failing that, eroded
     until it falls into two large parts, each pixel going to the nearer part.
     """
-    low, high = SOLE_ELONGATION
-    if low <= _elongation(cv2.findNonZero(component)) <= high:
+    if _sole_shaped(component):
         return [component]
     for parts in (_cut_at_notches(component), _split_by_erosion(component)):
         if len(parts) == 2 and all(p.sum() >= max(min_area, 0.2 * component.sum()) for p in parts):
@@ -976,7 +982,6 @@ def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
     deep = sorted(
         (d for d in defects.reshape(-1, 4) if d[3] / 256.0 > 0.06 * size), key=lambda d: -d[3]
     )
-    low, high = SOLE_ELONGATION
     first_cut: list[np.ndarray] = []
     best_cut: list[np.ndarray] = []
     best_balance = 0.0
@@ -991,17 +996,14 @@ def _cut_at_notches(component: np.ndarray) -> list[np.ndarray]:
             if n - 1 < 2:
                 continue
             largest = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:2] + 1
+            larger, smaller = stats[largest, cv2.CC_STAT_AREA]
             # Two soles: the cut must leave two pieces of comparable size.
-            if stats[largest[1], cv2.CC_STAT_AREA] < 0.3 * component.sum():
+            if smaller < 0.3 * component.sum():
                 continue
             parts = [(labels == j).astype(np.uint8) for j in largest]
             first_cut = first_cut or parts
-            balance = stats[largest[1], cv2.CC_STAT_AREA] / stats[largest[0], cv2.CC_STAT_AREA]
-            if (
-                i == 0
-                and balance > best_balance
-                and all(low <= _elongation(cv2.findNonZero(p)) <= high for p in parts)
-            ):
+            balance = smaller / larger
+            if i == 0 and balance > best_balance and all(_sole_shaped(p) for p in parts):
                 best_cut, best_balance = parts, balance
     return best_cut or first_cut
 
