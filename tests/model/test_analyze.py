@@ -631,6 +631,33 @@ def test_a_pair_of_outsoles_outlined_with_their_uppers_gets_its_sides_from_refin
     assert _sides_by_nearest_truth(rendered, unrefined) == [("left", "right"), ("right", "left")]
 
 
+def test_an_outsole_showing_its_upper_is_read_as_an_outsole_in_both_its_outlines(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A black herringbone outsole on concrete, photographed at an angle (the 300-photo
+    # benchmark corpus of seed 90210, photo 266, where this was found): in the pixel
+    # classifier's outline, which takes in the upper, the view model reads an insole, and
+    # read from above the left shoe comes out as a right one. Its view read in both its
+    # outlines, the classifier's and the graph cut's, it is an outsole, on its own side.
+    rendered = render_photo(photo_seed(90210, 266), max_megapixels=3.0)
+    result = analyzer.analyze(rendered.data)
+    assert (result.view, [foot.side for foot in result.feet]) == ("outsole", ["left"])
+    monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
+    unrefined = analyzer.analyze(rendered.data)
+    assert (unrefined.view, [foot.side for foot in unrefined.feet]) == ("insole", ["right"])
+
+
+def test_an_outsole_read_right_in_its_first_outline_stays_an_outsole(
+    analyzer: Analyzer,
+) -> None:
+    # A black outsole on tiles with its white upper showing (seed 4711, photo 263): the
+    # view model reads it as an outsole in the pixel classifier's outline (0.87) and as an
+    # insole in the graph cut's (0.78). Read in both, it stays an outsole.
+    rendered = render_photo(photo_seed(4711, 263), max_megapixels=3.0)
+    result = analyzer.analyze(rendered.data)
+    assert (result.view, [foot.side for foot in result.feet]) == ("outsole", ["left"])
+
+
 def test_an_overlapping_pair_of_outsoles_is_read_in_each_soles_own_outline(
     analyzer: Analyzer,
 ) -> None:
