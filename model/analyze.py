@@ -192,11 +192,13 @@ class FootResult:
         return {
             "side": self.side,
             "side_source": self.side_source,
-            "side_confidence": round(self.side_confidence, 4),
+            "side_confidence": round(self.side_confidence, explain_text.PROBABILITY_PLACES),
             "label": self.label,
             "undetermined_reason": self.undetermined_reason,
-            "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
-            "confidence": round(self.confidence, 4),
+            "probabilities": {
+                k: round(v, explain_text.PROBABILITY_PLACES) for k, v in self.probabilities.items()
+            },
+            "confidence": round(self.confidence, explain_text.PROBABILITY_PLACES),
             "center": [round(self.center[0], 1), round(self.center[1], 1)],
             "metrics": {
                 k: (None if not np.isfinite(v) else round(v, 4)) for k, v in self.metrics.items()

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from model.analyze import Analyzer, SideChoice, ViewChoice, load_analyzer, rejection_dict
 from model.errors import ModelArtifactError, SolescanError
+from model.explain import percent
 
 
 def analyze_file(
@@ -53,7 +54,7 @@ def summary_text(result: dict[str, Any]) -> str:
         label = foot["label"]
         if foot["undetermined_reason"]:
             label += f" ({foot['undetermined_reason'].replace('_', ' ')})"
-        probs = ", ".join(f"{k} {v:.0%}" for k, v in foot["probabilities"].items())
+        probs = ", ".join(f"{k} {percent(v)}%" for k, v in foot["probabilities"].items())
         lines.append(f"  {foot['side']} foot ({foot['side_source']}): {label} - {probs}")
         for sentence in foot["explanation"]["evidence"]:
             lines.append(f"    - {sentence}")

@@ -30,8 +30,12 @@ __all__ = [
     "contradicts_whole_sole",
     "evidence_sentences",
     "explain",
+    "percent",
 ]
 
+# The decimal places to which a result's JSON gives each probability and confidence
+# (model.analyze.FootResult.to_dict).
+PROBABILITY_PLACES = 4
 # Cavanagh and Rodgers arch index: <= 0.21 high arch, 0.21 to 0.26 normal, >= 0.26 flat.
 AI_HIGH = 0.21
 AI_FLAT = 0.26
@@ -487,14 +491,24 @@ def _disclaimer(view: str, label: str, probabilities: Mapping[str, float] | None
             "proof."
         )
     if probabilities and label in probabilities:
-        parts.append(
-            f"The model's confidence in this reading is {100 * probabilities[label]:.0f}%."
-        )
+        parts.append(f"The model's confidence in this reading is {percent(probabilities[label])}%.")
     parts.append(
         "Photos of both shoes and of the insoles together give a more reliable picture "
         "than a single photo; a podiatrist's examination is needed to confirm it."
     )
     return " ".join(parts)
+
+
+def percent(probability: float) -> int:
+    """A probability as the whole percentage every sentence, caption and page shows.
+
+    Taken from the probability as the JSON gives it (``PROBABILITY_PLACES``) and
+    rounded half up, so that a figure shown from the analysis itself (these sentences,
+    the overlay's captions) and one shown from its JSON (the command's summary, the web
+    pages) are the same: 0.98503, given as 0.985, is 99% in all of them. Rounded each in
+    its own way, one foot read 99% on the overlay and 98% in the summary.
+    """
+    return math.floor(round(probability, PROBABILITY_PLACES) * 100 + 0.5)
 
 
 # --- undetermined -------------------------------------------------------------------------
@@ -530,7 +544,7 @@ def _undetermined(
     if probabilities:
         best = max(probabilities, key=lambda k: probabilities[k])
         meaning += (
-            f" The closest match, {best}, has only {100 * probabilities[best]:.0f}% "
+            f" The closest match, {best}, has only {percent(probabilities[best])}% "
             "confidence, too little to rely on."
         )
     retake = (
@@ -553,7 +567,7 @@ def _conflicting(metrics: Mapping[str, float], probabilities: Mapping[str, float
         if contradicts_whole_sole(best, metrics):
             side = "inner" if total > 0 else "outer"
             parts.append(
-                f"The closest pattern, {best} ({100 * probabilities[best]:.0f}%), does not "
+                f"The closest pattern, {best} ({percent(probabilities[best])}%), does not "
                 f"fit the wear over the whole sole, which leans to the {side} side "
                 f"({_mlwi(total)})."
             )

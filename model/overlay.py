@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from model.explain import percent
 from model.footshape import BANDS, ZONES
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ def caption_text(foot: FootResult) -> str:
     beside "undetermined" would read as confidence in having no reading."""
     if foot.label == "undetermined":
         return f"{foot.side}: undetermined"
-    return f"{foot.side}: {foot.label} ({foot.confidence:.0%})"
+    return f"{foot.side}: {foot.label} ({percent(foot.confidence)}%)"
 
 
 def place_labels(feet: list[FootResult], shape: tuple[int, ...]) -> list[Label]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from model.explain import percent
 from service.settings import Settings
 
 log = logging.getLogger("solescan.web")
@@ -219,10 +220,10 @@ REMEDIES: dict[str, tuple[str, list[str]]] = {
 
 
 def pct(probability: float | None) -> int:
-    """A probability as a whole percentage."""
+    """A probability as a whole percentage, as the analysis's own texts give it."""
     if probability is None or not math.isfinite(probability):
         return 0
-    return round(max(0.0, min(1.0, probability)) * 100)
+    return percent(max(0.0, min(1.0, probability)))
 
 
 def closest_reading(probabilities: Mapping[str, float]) -> str:

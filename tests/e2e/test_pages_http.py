@@ -12,7 +12,14 @@ import pytest
 
 from service.settings import Settings
 from service.store import Store
-from service.web import SESSION_MAX_AGE_S, WebSession, decode_session, encode_session, safe_next
+from service.web import (
+    SESSION_MAX_AGE_S,
+    WebSession,
+    decode_session,
+    encode_session,
+    pct,
+    safe_next,
+)
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.timeout(120)
@@ -221,3 +228,10 @@ def test_an_undetermined_foot_names_its_closest_reading_not_a_confidence(
     assert badge, listing
     assert "Undetermined" in badge.group(1)
     assert "%" not in badge.group(1)
+
+
+def test_the_pages_give_a_probability_the_percentage_the_analysis_texts_give() -> None:
+    # The pages read each probability from the stored JSON (0.985 for 0.98503); the
+    # explanation's sentences and the overlay read it from the analysis: all say 99%.
+    assert pct(0.985) == 99
+    assert (pct(None), pct(float("nan")), pct(1.2), pct(-0.1)) == (0, 0, 100, 0)

@@ -13,6 +13,7 @@ from model.explain import (
     contradicts_whole_sole,
     evidence_sentences,
     explain,
+    percent,
 )
 from model.features import INSOLE_FEATURES, QUALITY_FEATURES, WEAR_FEATURES
 
@@ -419,3 +420,20 @@ def test_evidence_numbers_are_finite_text() -> None:
             assert "nan" not in sentence.lower()
             for number in re.findall(r"[+-]?\d+\.\d+", sentence):
                 assert math.isfinite(float(number))
+
+
+def test_a_percentage_is_the_same_from_a_probability_and_from_its_json() -> None:
+    # The JSON gives a probability to 4 places: 0.98503 is 0.985 there. Read from either,
+    # the percentage is one figure, rounded half up (Python's round() would give 98 for
+    # the 98.5 of 0.985, and 12 for the 12.5 of 0.125).
+    assert percent(0.98503) == percent(0.985) == 99
+    assert percent(0.98494) == 98
+    assert percent(0.125) == 13
+    assert (percent(0.0), percent(1.0), percent(0.6)) == (0, 100, 60)
+
+
+def test_the_confidence_sentence_gives_the_percentage_the_pages_show() -> None:
+    metrics = {"mlwi_total": 0.0}
+    probabilities = {"neutral": 0.98503, "overpronation": 0.01, "underpronation": 0.00497}
+    text = explain("neutral", view="outsole", metrics=metrics, probabilities=probabilities)
+    assert "The model's confidence in this reading is 99%." in text.disclaimer

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from model.cli_output import summary_text
+from model.explain import percent
 from model.overlay import (
     HEAT_OPACITY,
     IMPRINT_COLOUR,
@@ -111,10 +113,31 @@ def test_an_undetermined_caption_shows_no_percentage(analyzer) -> None:  # type:
     held_back = dataclasses.replace(
         foot, label="undetermined", undetermined_reason="low_confidence"
     )
-    assert caption_text(named) == f"{foot.side}: neutral ({foot.confidence:.0%})"
+    assert caption_text(named) == f"{foot.side}: neutral ({percent(foot.confidence)}%)"
     assert caption_text(held_back) == f"{foot.side}: undetermined"
     captions = [label.text for label in place_labels([held_back], result.photo.image.shape)]
     assert captions == [f"{foot.side}: undetermined", "medial"]
+
+
+def test_a_confidence_reads_the_same_on_the_overlay_and_in_the_summary(analyzer) -> None:  # type: ignore[no-untyped-def]
+    # 0.98503 is given as 0.985 in the JSON. The overlay (drawn from the analysis) and the
+    # command's summary (printed from the JSON) rounded it each in its own way: 99% on
+    # the picture, 98% in the text.
+    result = analyzer.analyze(render_photo(photo_seed(31337, 37), max_megapixels=3.0).data)
+    probabilities = {"neutral": 0.98503, "overpronation": 0.01, "underpronation": 0.00497}
+    foot = dataclasses.replace(
+        result.feet[0],
+        label="neutral",
+        undetermined_reason=None,
+        probabilities=probabilities,
+        confidence=probabilities["neutral"],
+    )
+    as_json = dataclasses.replace(result, feet=[foot]).to_dict()
+    assert as_json["feet"][0]["confidence"] == 0.985
+    assert caption_text(foot) == f"{foot.side}: neutral (99%)"
+    assert f"{foot.side} foot (detected): neutral - neutral 99%," in summary_text(
+        {"file": "photo.jpg", **as_json}
+    )
 
 
 def test_the_heat_layer_is_the_wears_colour_premultiplied_by_its_opacity() -> None:
