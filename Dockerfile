@@ -6,13 +6,14 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY model ./model
 COPY service ./service
-# The wheel carries the trained model (model/artifacts) and the migrations (service/).
+# The wheel carries the trained model (model/artifacts) and the migrations (service/);
+# its dependencies are installed at the versions the figures were measured with.
 RUN pip wheel --no-deps --wheel-dir /wheels . \
     && python -m venv /opt/solescan \
-    && /opt/solescan/bin/pip install /wheels/*.whl
+    && /opt/solescan/bin/pip install --constraint constraints.txt /wheels/*.whl
 
 FROM python:3.11-slim
 ENV PATH=/opt/solescan/bin:$PATH \
