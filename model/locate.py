@@ -88,6 +88,10 @@ PRINT_OUTLINE_MIN_IOU = 0.6
 REFINE_REACH = 0.5
 REFINE_ROUNDS = 2
 REFINED_MIN_SHARE = 0.3
+# cut_from_border runs on a copy this long: the whole photo in play makes its graph cut
+# slow (on 30 negative photos, median 180 ms at the segmentation scale's 240 pixels,
+# 57 ms at 160); at 120 it lost one of the six photos of soles it was made for (a pair).
+BORDER_CUT_LONG_SIDE = 160
 # Foot length in canonical pixels; tread texture is measured at this scale.
 CANONICAL_LENGTH = 320
 CANONICAL_WIDTH = 160
@@ -286,18 +290,20 @@ class PixelModel(Protocol):
     def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
 
 
-def segment_small(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """The working image shrunk to the segmentation scale.
+def segment_small(
+    image: np.ndarray, long_side: int = SEGMENT_LONG_SIDE
+) -> tuple[np.ndarray, float]:
+    """The working image shrunk to the segmentation scale (or another ``long_side``).
 
     Returns
     -------
     small : ndarray, shape (r, c, 3), uint8 BGR
-        Long side ``SEGMENT_LONG_SIDE``.
+        Long side ``long_side``.
     scale : float
-        Segmentation pixels per working pixel.
+        Small pixels per working pixel.
     """
     rows, cols = image.shape[:2]
-    scale = SEGMENT_LONG_SIDE / max(rows, cols)
+    scale = long_side / max(rows, cols)
     size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
 
@@ -590,21 +596,7 @@ def refined_by_graph_cut(small: np.ndarray, piece: np.ndarray) -> np.ndarray | N
     labels = np.full((y1 - y0, x1 - x0), cv2.GC_BGD, np.uint8)
     labels[near[y0:y1, x0:x1] > 0] = cv2.GC_PR_BGD
     labels[piece[y0:y1, x0:x1] > 0] = cv2.GC_PR_FGD
-    crop = np.ascontiguousarray(small[y0:y1, x0:x1])
-    # GrabCut starts its colour models with k-means seeded from OpenCV's random number
-    # generator (one per thread): seeded here, the same photo gives the same outline.
-    cv2.setRNGSeed(0)
-    try:
-        cv2.grabCut(
-            crop,
-            labels,
-            (0, 0, crop.shape[1], crop.shape[0]),  # unused: the labels start the cut
-            np.zeros((1, 65)),
-            np.zeros((1, 65)),
-            REFINE_ROUNDS,
-            cv2.GC_INIT_WITH_MASK,
-        )
-    except cv2.error:  # a colour model with too few distinct pixels to learn from
+    if not _graph_cut(np.ascontiguousarray(small[y0:y1, x0:x1]), labels):
         return None
     kept = np.zeros_like(piece)
     kept[y0:y1, x0:x1] = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
@@ -616,6 +608,71 @@ def refined_by_graph_cut(small: np.ndarray, piece: np.ndarray) -> np.ndarray | N
     if refined.sum() < REFINED_MIN_SHARE * area:
         return None
     return refined
+
+
+def _graph_cut(picture: np.ndarray, labels: np.ndarray) -> bool:
+    """Run OpenCV's GrabCut on ``picture``, started from ``labels`` (GC_* per pixel),
+    which it rewrites in place; False where it cannot learn its colour models (too few
+    distinct pixels)."""
+    # GrabCut starts its colour models with k-means seeded from OpenCV's random number
+    # generator (one per thread): seeded here, the same photo gives the same outline.
+    cv2.setRNGSeed(0)
+    try:
+        cv2.grabCut(
+            picture,
+            labels,
+            (0, 0, picture.shape[1], picture.shape[0]),  # unused: the labels start the cut
+            np.zeros((1, 65)),
+            np.zeros((1, 65)),
+            REFINE_ROUNDS,
+            cv2.GC_INIT_WITH_MASK,
+        )
+    except cv2.error:
+        return False
+    return True
+
+
+def cut_from_border(image: np.ndarray, *, min_area_fraction: float = 0.01) -> list[Candidate]:
+    """Objects a graph cut of the whole photo parts from its border, touching soles split
+    apart: a third opinion, asked only where the other two give no sole
+    (``Analyzer._pick_soles``).
+
+    The pixel classifier and the contrast mask can both miss a light sole on a light,
+    patterned floor: on a white insole on pale tiles the classifier outlines the grout
+    and the insole's shaded edge, and the contrast mask's sample of the border holds the
+    tiles' light and the grout's dark alike, so the insole does not stand out from it.
+    The graph cut takes the border as floor for sure and the rest of the photo as
+    object, learns the colours of both, and lets go of what in the middle has the
+    floor's colours (the tiles, the grout) along the picture's edges.
+
+    ``image`` is the working image (uint8 BGR); the objects come largest first.
+    """
+    small, scale = segment_small(image, BORDER_CUT_LONG_SIDE)
+    labels = np.full(small.shape[:2], cv2.GC_PR_FGD, np.uint8)
+    labels[_border_mask(small.shape, width=max(2, round(0.03 * max(small.shape[:2]))))] = cv2.GC_BGD
+    if not _graph_cut(small, labels):
+        return []
+    found = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8) * 255
+    # Specks of object colour in the floor (a tile's fleck) are no object.
+    found = _fill_holes(np.asarray(cv2.morphologyEx(found, cv2.MORPH_OPEN, _disk(3)), np.uint8))
+    candidates: list[Candidate] = []
+    for blob, pieces in enumerate(_large_components(found, min_area_fraction * found.size)):
+        cut_from = blob if len(pieces) == 2 else None
+        candidates.extend(_candidate(piece, scale, cut_from) for piece in pieces)
+    return sorted(candidates, key=lambda c: -c.mask_area)
+
+
+def _large_components(
+    mask: np.ndarray, min_area: float, max_components: int = 6
+) -> list[list[np.ndarray]]:
+    """The largest components of ``mask`` of at least ``min_area`` pixels, largest
+    first, each as the pieces ``_split_touching`` leaves: itself, or two touching soles."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return [
+        _split_touching((labels == i).astype(np.uint8), min_area=min_area)
+        for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_components] + 1
+        if stats[i, cv2.CC_STAT_AREA] >= min_area
+    ]
 
 
 def find_candidates(
@@ -648,12 +705,7 @@ def find_candidates(
     pieces: list[tuple[np.ndarray, int | None]] = []
     blobs_cut = 0
     for source in (mask, *contrast_masks(small)):
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(source, connectivity=8)
-        for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_candidates] + 1:
-            if stats[i, cv2.CC_STAT_AREA] < min_area:
-                continue
-            component = (labels == i).astype(np.uint8)
-            split = _split_touching(component, min_area=min_area)
+        for split in _large_components(source, min_area, max_candidates):
             cut_from = None
             if len(split) == 2:
                 cut_from = blobs_cut

@@ -597,9 +597,11 @@ def test_an_insole_pair_outlined_badly_is_found_in_refined_outlines(
     # Two insoles on a blue floor (the tuning corpus of seed 31337, photo 69): the pixel
     # classifier outlines one with a notch that the outline rule turns down (no foot
     # narrows twice), the other so raggedly that the sole model doubts it. Refined by the
-    # graph cut, each outline is its insole's.
+    # graph cut, each outline is its insole's. (Without the refinement, the cut from the
+    # border, asked of a photo that would be rejected, finds them too: it is left out.)
     rendered = _an_insole_pair_found_whole(analyzer, photo_seed(31337, 69))
     monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
+    monkeypatch.setattr(analyze_module, "cut_from_border", lambda image: [])
     with pytest.raises(NoSoleFound):
         analyzer.analyze(rendered.data)
 
@@ -656,6 +658,48 @@ def test_an_outsole_read_right_in_its_first_outline_stays_an_outsole(
     rendered = render_photo(photo_seed(4711, 263), max_megapixels=3.0)
     result = analyzer.analyze(rendered.data)
     assert (result.view, [foot.side for foot in result.feet]) == ("outsole", ["left"])
+
+
+def test_a_light_insole_on_pale_tiles_is_found_by_the_cut_from_the_border(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A white insole on light grey tiles (the speed benchmark's second photo, seed 7001):
+    # neither of the locator's opinions outlines it, and the photo was rejected. The
+    # graph cut of the whole photo from its border finds it, and it is read as it was
+    # rendered: a right insole with a low arch (arch index 0.287), overpronation.
+    data = render_photo(7001, view="insole", megapixels=2.0, fmt="jpeg").data
+    result = analyzer.analyze(data)
+    assert [(foot.side, foot.label) for foot in result.feet] == [("right", "overpronation")]
+    assert result.feet[0].metrics["arch_index"] == pytest.approx(0.287, abs=0.02)
+    monkeypatch.setattr(analyze_module, "cut_from_border", lambda image: [])
+    with pytest.raises(NoSoleFound):
+        analyzer.analyze(data)
+
+
+def test_a_white_outsole_pair_on_tiles_is_found_by_the_cut_from_the_border(
+    analyzer: Analyzer,
+) -> None:
+    # Two white outsoles on tiles (the 300-photo benchmark corpus of seed 90210, photo
+    # 21): the pixel classifier merges them with the grout lines into one blob the sole
+    # model rejects. Cut from the border and split, they are the two soles of the pair.
+    rendered = render_photo(photo_seed(90210, 21), max_megapixels=3.0)
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "outsole"
+    assert _sides_by_nearest_truth(rendered, result) == [("left", "left"), ("right", "right")]
+
+
+def test_a_top_of_a_shoe_the_cut_from_the_border_outlines_is_still_rejected(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A navy shoe seen from above on a wood floor (the tuning corpus of seed 31337, photo
+    # 136). The cut from the border outlines the shoe, and the sole model gives it 0.83:
+    # enough for an object the locator found (SOLE_THRESHOLD), not for one only this
+    # cut finds (BORDER_CUT_THRESHOLD, 0.95: none of 862 negative photos scored 0.89).
+    data = render_photo(photo_seed(31337, 136), max_megapixels=3.0).data
+    with pytest.raises(NoSoleFound):
+        analyzer.analyze(data)
+    monkeypatch.setattr(analyze_module, "BORDER_CUT_THRESHOLD", analyze_module.SOLE_THRESHOLD)
+    assert len(analyzer.analyze(data).feet) == 1
 
 
 def test_an_overlapping_pair_of_outsoles_is_read_in_each_soles_own_outline(

@@ -15,6 +15,7 @@ from model.locate import (
     Candidate,
     Turn,
     _split_touching,
+    cut_from_border,
     find_candidates,
     fit_frame,
     longest_straight_run,
@@ -350,6 +351,28 @@ def test_plain_floor_has_no_candidates(bundle) -> None:  # type: ignore[no-untyp
     floor = np.full((600, 800, 3), (120, 140, 160), np.uint8)
     floor += rng.integers(0, 10, floor.shape, dtype=np.uint8)
     assert find_candidates(floor, bundle.pixels) == []
+    assert cut_from_border(floor) == []
+
+
+def test_the_cut_from_the_border_outlines_a_light_insole_on_pale_tiles(bundle) -> None:  # type: ignore[no-untyped-def]
+    # A white insole on light grey tiles (the speed benchmark's second photo, seed 7001):
+    # the pixel classifier outlines the grout and the insole's shaded edge, and the
+    # contrast mask, whose sample of the border holds both the tiles and the grout, does
+    # not part the insole from them. The graph cut of the whole photo from its border does.
+    from model.imaging import decode
+
+    rendered = render_photo(7001, view="insole", megapixels=1.0, fmt="jpeg", with_masks=True)
+    assert rendered.masks is not None
+    photo = decode(rendered.data)
+    insole = rendered.masks[0].astype(np.uint8)
+
+    def overlap(candidate: Candidate) -> float:
+        outline = np.zeros(insole.shape, np.uint8)
+        cv2.fillPoly(outline, [np.round(candidate.contour / photo.scale).astype(np.int32)], 1)
+        return mask_iou(outline, insole)
+
+    assert max(overlap(c) for c in find_candidates(photo.image, bundle.pixels)) < 0.3
+    assert max(overlap(c) for c in cut_from_border(photo.image)) > 0.85
 
 
 def test_real_scans_sole_found_toe_up_and_side_right(real_scans, bundle) -> None:  # type: ignore[no-untyped-def]
