@@ -18,7 +18,9 @@ from model.classifier import (
     CURRENT_FILE,
     ModelBundle,
     build_familiarity_model,
+    build_orientation_model,
     build_pronation_model,
+    build_sole_model,
     familiar,
     fill_empty_columns,
     load_bundle,
@@ -210,3 +212,20 @@ def test_cross_validation_reports_the_view_model_on_the_soles_only() -> None:
     assert view["accuracy"] > 0.9
     assert view["confusion_matrix"]["labels"] == ["outsole", "insole", "print"]
     assert np.sum(view["confusion_matrix"]["rows_true_cols_predicted"]) == 90
+
+
+def test_tree_models_train_alike_whatever_the_size_of_their_table() -> None:
+    # scikit-learn's default turns early stopping on past 10,000 rows only: a grown table
+    # would silently hold rows out and stop early. The sole model never does; the
+    # orientation model, whose table was always past that size, always does.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10_400, 5))
+    y = (x[:, 0] + rng.normal(scale=2.0, size=len(x)) > 0).astype(int)
+    sole = build_sole_model(seed=0).fit(x, y)[-1]
+    assert len(sole.validation_score_) == 0
+    assert sole.n_iter_ == sole.max_iter
+
+    small = x[:2_000]
+    turns = rng.integers(0, 4, size=len(small))
+    orientation = build_orientation_model(seed=0).fit(small, turns)[-1]
+    assert len(orientation.validation_score_) > 0
