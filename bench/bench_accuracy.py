@@ -177,12 +177,22 @@ def main() -> None:
     undetermined = sum(labels == {"undetermined"} for labels in by_pair.values())
     same_class = sum(len(labels) == 1 and labels != {"undetermined"} for labels in by_pair.values())
     opposite = sum({"overpronation", "underpronation"} <= labels for labels in by_pair.values())
+    # The class the model leans to before the undetermined rule (the highest probability):
+    # whether the reading drifts between visits or only its confidence does.
+    leaning: dict[tuple[object, object], set[str]] = {}
+    for r in found:
+        probabilities = r["probabilities"]
+        leaning.setdefault((r["pair"], r["side_true"]), set()).add(
+            max(probabilities, key=probabilities.get)
+        )
+    same_leaning = sum(len(classes) == 1 for classes in leaning.values())
     print(
         f"real scans: found {len(found)}/{len(scans)}, toe up "
         f"{sum(bool(r['toe_up']) for r in found)}/{len(found)}, side right "
         f"{sum(r['side'] == r['side_true'] for r in found)}/{len(found)}, same class at both "
         f"visits {same_class}/{len(by_pair)} shoes, undetermined at both {undetermined}, "
-        f"opposite classes {opposite}"
+        f"opposite classes {opposite}; likeliest class (before the undetermined rule) the "
+        f"same at both visits {same_leaning}/{len(leaning)} shoes"
     )
     for name, as_is, labels, agreement in real_scans_perturbed(analyzer):
         print(
