@@ -98,6 +98,11 @@ IMPRINT_EXPOSURE_RANGE = (0.4, 1.8)
 SECOND_OUTLINE_DISTANCE = 0.6
 SECOND_OUTLINE_AREA = (0.12, 0.45)
 
+# The orientation model holds a tenth of its rows out to know when to stop (early
+# stopping, classifier.build_orientation_model); with four rows a foot, one for each
+# turn, that tenth holds every turn only from this many feet up (4 of 32 rows).
+ORIENTATION_MIN_FEET = 8
+
 
 @dataclass(frozen=True)
 class LabeledFoot:
@@ -711,8 +716,11 @@ def _cross_validate_orientation(
     n_splits = min(folds, len(set(groups[found])))
     if n_splits < 2:
         return {"n": int(found.sum())}
+    splits = list(GroupKFold(n_splits=n_splits).split(table.orientation_x, groups=groups))
+    if min(len(train) for train, _ in splits) < ORIENTATION_MIN_FEET * len(Turn):
+        return {"n": int(found.sum())}  # too few feet in a fold to learn from
     proba = np.zeros((len(found), len(Turn)))
-    for train, test in GroupKFold(n_splits=n_splits).split(table.orientation_x, groups=groups):
+    for train, test in splits:
         model = build_orientation_model(seed=seed)
         model.fit(table.orientation_x[train], table.orientation_y[train])
         proba[test] = model.predict_proba(table.orientation_x[test])
@@ -778,6 +786,14 @@ def fit_bundle(
     a table without any (clinic photos only) must bring one, ``orientation``.
     """
     if len(table.orientation_y):
+        feet = len(table.orientation_y) // len(Turn)
+        if feet < ORIENTATION_MIN_FEET:
+            raise ValueError(
+                f"Only {feet} labeled feet have heel and toe positions: the orientation "
+                f"model needs at least {ORIENTATION_MIN_FEET} to learn from (it holds a "
+                "tenth of them out to know when to stop). Add photos to the synthetic "
+                "corpus (solescan synth --n)."
+            )
         orientation = build_orientation_model(seed=seed).fit(
             table.orientation_x, table.orientation_y
         )

@@ -137,3 +137,31 @@ def test_feet_without_heel_and_toe_cannot_teach_orientation_alone() -> None:
     assert len(table.orientation_y) == 0
     with pytest.raises(ValueError, match="heel and toe positions"):
         fit_bundle(table, pixel_model=None, imprint_model=None)
+
+
+def test_too_few_feet_for_the_orientation_model_are_refused_with_advice() -> None:
+    feet, objects = [], []
+    for i in range(3):
+        x = 500.0 + 600.0 * i
+        feet.append(
+            LabeledFoot(
+                side="left",
+                label="neutral",
+                center=(x, 500.0),
+                length_px=FOOT_LENGTH,
+                heel=(x, 700.0),
+                toe=(x, 300.0),
+            )
+        )
+        found = record(x + 5, 498, 0.30, marker=float(i))
+        found["orientation"] = np.random.default_rng(i).normal(size=ORIENTATION_FEATURES).tolist()
+        found["orientation_truth"] = int(Turn.KEEP)
+        objects.append(found)
+    photo = LabeledPhoto(path=Path("three.jpg"), view="outsole", feet=tuple(feet), group="three")
+
+    table = build_table([photo], [PhotoFeatures(objects=objects)])
+
+    assert len(table.orientation_y) == 12
+    # Its early stopping holds a tenth of the rows out: 2 of 12 cannot hold all four turns.
+    with pytest.raises(ValueError, match="needs at least 8"):
+        fit_bundle(table, pixel_model=None, imprint_model=None)
