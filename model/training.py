@@ -786,18 +786,18 @@ def fit_bundle(
     a table without any (clinic photos only) must bring one, ``orientation``.
     """
     if len(table.orientation_y):
-        feet = len(table.orientation_y) // len(Turn)
+        feet = int(table.orientation_as_found.sum())
         if feet < ORIENTATION_MIN_FEET:
             raise ValueError(
-                f"Only {feet} labeled feet have heel and toe positions: the orientation "
-                f"model needs at least {ORIENTATION_MIN_FEET} to learn from (it holds a "
-                "tenth of them out to know when to stop). Add photos to the synthetic "
-                "corpus (solescan synth --n)."
+                f"Only {feet} feet with heel and toe positions were found in the photos: "
+                f"the orientation model needs at least {ORIENTATION_MIN_FEET} to learn "
+                "from (it holds a tenth of them out to know when to stop). Add photos to "
+                "the synthetic corpus (solescan synth --n)."
             )
         orientation = build_orientation_model(seed=seed).fit(
             table.orientation_x, table.orientation_y
         )
-        orientation_training: dict[str, Any] = {"feet": int(table.orientation_as_found.sum())}
+        orientation_training: dict[str, Any] = {"feet": feet}
     elif orientation is None:
         raise ValueError(
             "No labeled foot has heel and toe positions to learn the orientation model from "
