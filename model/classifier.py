@@ -44,6 +44,7 @@ from sklearn.preprocessing import StandardScaler
 
 from model.errors import ModelArtifactError
 from model.features import FEATURE_VERSION
+from model.footshape import LABELS
 
 MODEL_NAMES = ("pixels", "imprint", "sole", "view", "pronation", "orientation", "familiar")
 ARTIFACT_FILE = "model.skops"
@@ -141,6 +142,11 @@ PRONATION_FAMILIES: dict[str, str] = {
 }
 
 
+# The pronation model's calibrator learns from this many stratified folds of its rows:
+# each class needs at least this many feet (training.PRONATION_MIN_FEET).
+CALIBRATION_FOLDS = 3
+
+
 def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str = "hgb") -> Pipeline:
     """Calibrated pronation classifier on wear features (NaN-tolerant trees by default).
 
@@ -172,7 +178,7 @@ def build_pronation_model(*, seed: int = 0, n_samples: int = 1000, family: str =
     # ensemble=False the calibrator learns from cross-validated predictions but serving
     # runs a single forest, a third of the cost per photo.
     method = "isotonic" if n_samples >= 1500 else "sigmoid"
-    calibrated = CalibratedClassifierCV(trees, method=method, cv=3, ensemble=False)
+    calibrated = CalibratedClassifierCV(trees, method=method, cv=CALIBRATION_FOLDS, ensemble=False)
     return Pipeline([("calibrated", calibrated)])
 
 
@@ -338,6 +344,14 @@ def load_bundle(path: Path | None = None, *, version: str | None = None) -> Mode
         ) from exc
     if not isinstance(models, dict) or set(models) != set(MODEL_NAMES):
         raise ModelArtifactError(f"The model file {artifact} is not a solescan artifact.")
+    # Every result gives each class a probability: a model that lacks one cannot serve.
+    classes = [str(c) for c in getattr(models["pronation"], "classes_", [])]
+    if sorted(classes) != sorted(LABELS):
+        raise ModelArtifactError(
+            f"The pronation model in {artifact} knows the classes {classes or 'none'}, "
+            f"not {', '.join(LABELS)}: it was trained on a corpus missing some. Retrain it "
+            "with `solescan train` on labeled photos of every class."
+        )
     return ModelBundle(card=card, **{name: models[name] for name in MODEL_NAMES})
 
 

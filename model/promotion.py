@@ -543,6 +543,8 @@ def promote_command(
     family: str = "hgb",
 ) -> int:
     """``solescan train --promote STORE``: train, compare, promote if better, say why."""
+    from model.training import cross_validated_summary
+
     try:
         decision = train_and_promote(
             manifests,
@@ -557,11 +559,8 @@ def promote_command(
     except (ModelArtifactError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    pron = json.loads((out / CARD_FILE).read_text())["metrics"]["pronation"]
-    print(
-        f"trained {decision.candidate.version}: cross-validated macro-F1 "
-        f"{pron['macro_f1']:.3f} on {pron['n']} feet; written to {out}"
-    )
+    summary = cross_validated_summary(json.loads((out / CARD_FILE).read_text())["metrics"])
+    print(f"trained {decision.candidate.version}: {summary}; written to {out}")
     report(decision)
     if decision.promote:
         print(f"{store / CURRENT_FILE} now names {decision.candidate.version}.")

@@ -32,6 +32,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from tqdm import tqdm
 
 from model.classifier import (
+    CALIBRATION_FOLDS,
     FAMILIAR_QUANTILE,
     PRONATION_FAMILIES,
     ModelBundle,
@@ -102,6 +103,10 @@ SECOND_OUTLINE_AREA = (0.12, 0.45)
 # stopping, classifier.build_orientation_model); with four rows a foot, one for each
 # turn, that tenth holds every turn only from this many feet up (4 of 32 rows).
 ORIENTATION_MIN_FEET = 8
+# Every result gives each class a probability, so the pronation model must learn all
+# three; its calibrator splits each class's feet into CALIBRATION_FOLDS folds, so it needs
+# at least that many feet of each.
+PRONATION_MIN_FEET = CALIBRATION_FOLDS
 
 
 @dataclass(frozen=True)
@@ -637,10 +642,18 @@ def cross_validate(
     """Grouped, stratified cross-validated metrics of the pronation and view models."""
     y, groups = table.pronation_y, table.pronation_groups
     n_splits = min(folds, max(2, min(Counter(y).values()) if len(y) else 2))
-    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    scheme = f"{n_splits}-fold stratified group cross-validation (groups: photo/subject)"
+    others = {
+        "orientation": _cross_validate_orientation(table, seed=seed, folds=folds),
+        "view": _cross_validate_view(table, seed=seed, folds=folds),
+    }
+    splits = _pronation_splits(y, groups, n_splits=n_splits, seed=seed)
+    if splits is None:
+        # A small table: some fold would train on too few feet of a class to calibrate.
+        return {"scheme": scheme, **others, "pronation": {"n": len(y)}}
     pred = np.empty(len(y), dtype=object)
     proba = np.zeros((len(y), len(LABELS)))
-    for train, test in splitter.split(table.pronation_x, y, groups):
+    for train, test in splits:
         model = build_pronation_model(seed=seed, n_samples=len(train), family=family)
         model.fit(fill_empty_columns(table.pronation_x[train]), y[train])
         classes = list(model.classes_)
@@ -663,9 +676,8 @@ def cross_validate(
                 "accuracy": float(accuracy_score(y[sel], pred[sel])),
             }
     return {
-        "scheme": f"{n_splits}-fold stratified group cross-validation (groups: photo/subject)",
-        "orientation": _cross_validate_orientation(table, seed=seed, folds=folds),
-        "view": _cross_validate_view(table, seed=seed, folds=folds),
+        "scheme": scheme,
+        **others,
         "pronation": {
             "n": len(y),
             "macro_f1": float(
@@ -680,6 +692,80 @@ def cross_validate(
             "per_view": per_view,
         },
     }
+
+
+def _pronation_splits(
+    y: np.ndarray, groups: np.ndarray, *, n_splits: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The cross-validation's folds of the pronation rows; None where the table is too
+    small for them: fewer photos than folds, or a fold that would train on fewer than
+    PRONATION_MIN_FEET feet of some class (its calibrator could not be fitted)."""
+    if len(set(groups)) < n_splits or max(Counter(y).values(), default=0) < n_splits:
+        return None
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    splits = list(splitter.split(np.zeros((len(y), 1)), y, groups))
+    for train, _ in splits:
+        counts = Counter(y[train])
+        if any(counts[label] < PRONATION_MIN_FEET for label in LABELS):
+            return None
+    return splits
+
+
+def cross_validated_summary(metrics: dict[str, Any]) -> str:
+    """How the pronation model cross-validated, in a line: its macro-F1 and on how many
+    feet, or that it had too few to cross-validate."""
+    pronation = metrics["pronation"]
+    if "macro_f1" not in pronation:
+        return f"too few feet to cross-validate ({pronation['n']})"
+    return f"cross-validated macro-F1 {pronation['macro_f1']:.3f} on {pronation['n']} feet"
+
+
+def check_corpus(
+    classes: Counter[str], positioned: int, *, found: bool, reuse_orientation: bool
+) -> None:
+    """Refuse, saying what to do, a corpus that cannot teach the models.
+
+    Parameters
+    ----------
+    classes : Counter
+        Feet per pronation class.
+    positioned : int
+        Feet whose heel and toe positions are known, which teach the orientation model.
+    found : bool
+        Whether the counts are of the feet found in the photos (the locator may miss
+        some) rather than of those labeled in the manifests.
+    reuse_orientation : bool
+        Whether an orientation model is at hand to take over (promotion's base model).
+
+    Raises
+    ------
+    ValueError
+        With what is missing and what to do.
+    """
+    where = "found in the photos" if found else "labeled in the manifests"
+    short = {label: classes[label] for label in LABELS if classes[label] < PRONATION_MIN_FEET}
+    if short:
+        have = ", ".join(f"{n} {label}" for label, n in short.items())
+        raise ValueError(
+            f"Too few feet of a class were {where}: {have}. The pronation model needs at "
+            f"least {PRONATION_MIN_FEET} of each of {', '.join(LABELS)} (every result gives "
+            f"each class a probability, and the model is calibrated on {CALIBRATION_FOLDS} "
+            "folds of each). Add labeled photos of those classes, or render a larger "
+            "synthetic corpus (solescan synth --n)."
+        )
+    if positioned == 0 and not reuse_orientation:
+        raise ValueError(
+            "No labeled foot has heel and toe positions to learn the orientation model from "
+            "(a clinic export has none): add a synthetic corpus's manifest, or train with "
+            "--promote to take it from the model in service."
+        )
+    if 0 < positioned < ORIENTATION_MIN_FEET:
+        raise ValueError(
+            f"Only {positioned} feet with heel and toe positions were {where}: the "
+            f"orientation model needs at least {ORIENTATION_MIN_FEET} to learn from (it "
+            "holds a tenth of them out to know when to stop). Add photos to the synthetic "
+            "corpus (solescan synth --n)."
+        )
 
 
 def _cross_validate_view(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> dict[str, Any]:
@@ -785,25 +871,18 @@ def fit_bundle(
     The orientation model learns from feet whose manifest says where heel and toe lie;
     a table without any (clinic photos only) must bring one, ``orientation``.
     """
-    if len(table.orientation_y):
-        feet = int(table.orientation_as_found.sum())
-        if feet < ORIENTATION_MIN_FEET:
-            raise ValueError(
-                f"Only {feet} feet with heel and toe positions were found in the photos: "
-                f"the orientation model needs at least {ORIENTATION_MIN_FEET} to learn "
-                "from (it holds a tenth of them out to know when to stop). Add photos to "
-                "the synthetic corpus (solescan synth --n)."
-            )
+    feet = int(table.orientation_as_found.sum()) if len(table.orientation_y) else 0
+    check_corpus(
+        Counter(table.pronation_y),
+        feet,
+        found=True,
+        reuse_orientation=orientation is not None,
+    )
+    if feet:
         orientation = build_orientation_model(seed=seed).fit(
             table.orientation_x, table.orientation_y
         )
         orientation_training: dict[str, Any] = {"feet": feet}
-    elif orientation is None:
-        raise ValueError(
-            "No labeled foot has heel and toe positions to learn the orientation model from "
-            "(a clinic export has none): add a synthetic corpus's manifest, or train with "
-            "--promote to take it from the model in service."
-        )
     else:
         orientation_training = {"reused": True}
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
@@ -911,7 +990,21 @@ def train(
     ``imprint_photos`` rendered insole photos. With ``segmenter_photos`` 0 both are taken
     from ``base`` (a loaded model), as retraining on clinic photos does: they carry no
     masks to learn from.
+
+    Raises
+    ------
+    ValueError
+        The manifests cannot teach the models (:func:`check_corpus`): said from their
+        labels before the pixel models take their minutes, and again from the feet found.
     """
+    photos = read_manifests(manifests)
+    labeled = [foot for photo in photos for foot in photo.feet]
+    check_corpus(
+        Counter(foot.label for foot in labeled),
+        sum(foot.heel is not None and foot.toe is not None for foot in labeled),
+        found=False,
+        reuse_orientation=base is not None,
+    )
     if segmenter_photos > 0:
         pixel_model = fit_pixel_model(
             seed=seed, photos=segmenter_photos, workers=workers, progress=progress
@@ -927,7 +1020,6 @@ def train(
         imprint_training = _reused_training(base, "imprint")
     else:
         raise ValueError("Either render photos for the segmenter or give a base model.")
-    photos = read_manifests(manifests)
     features = extract_all(
         photos,
         pixel_model,
@@ -937,8 +1029,6 @@ def train(
         progress=progress,
     )
     table = build_table(photos, features)
-    if len(set(table.pronation_y)) < 2:
-        raise ValueError("The manifests hold fewer than two labeled classes; nothing to learn.")
     metrics = cross_validate(table, seed=seed, family=family)
     return fit_bundle(
         table,
@@ -986,9 +1076,6 @@ def train_command(
         print(f"error: {error}", file=sys.stderr)
         return 1
     save_bundle(bundle, out)
-    pron = bundle.card["metrics"]["pronation"]
-    print(
-        f"trained {bundle.version}: cross-validated macro-F1 {pron['macro_f1']:.3f} "
-        f"on {pron['n']} feet; written to {out}"
-    )
+    summary = cross_validated_summary(bundle.card["metrics"])
+    print(f"trained {bundle.version}: {summary}; written to {out}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,16 @@ def test_unreadable_card_is_refused(tmp_path: Path) -> None:
     (tmp_path / CARD_FILE).write_text("{not json")
     with pytest.raises(ModelArtifactError, match="unreadable"):
         load_bundle(tmp_path)
+
+
+def test_pronation_model_missing_a_class_is_refused(tmp_path: Path) -> None:
+    x = np.random.default_rng(2).normal(size=(40, 3))
+    two_classes = np.array(["neutral", "overpronation"] * 20)
+    pronation = Pipeline([("lr", LogisticRegression())]).fit(x, two_classes)
+    save_bundle(dataclasses.replace(_tiny_bundle(), pronation=pronation), tmp_path)
+    with pytest.raises(ModelArtifactError, match="missing some") as refused:
+        load_bundle(tmp_path)
+    assert "['neutral', 'overpronation']" in str(refused.value)
 
 
 def test_foreign_types_are_refused(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from model.training import (
     LabeledPhoto,
     PhotoFeatures,
     build_table,
+    cross_validate,
+    cross_validated_summary,
     fit_bundle,
     model_digest,
 )
@@ -124,44 +126,102 @@ def test_the_segmenter_digest_keys_the_cache_the_same_on_every_run() -> None:
     assert model_digest(LogisticRegression(C=0.5).fit(x, x[:, 0] > 0)) != first
 
 
+def photos_of_single_feet(
+    labels: list[str], *, positioned: int
+) -> tuple[list[LabeledPhoto], list[PhotoFeatures]]:
+    """One photo per label, each of one foot found where it is labeled; the first
+    ``positioned`` feet have heel and toe positions, as a synthetic manifest's do."""
+    photos, features = [], []
+    for i, label in enumerate(labels):
+        x = 500.0 + 10.0 * i
+        ends = {"heel": (x, 700.0), "toe": (x, 300.0)} if i < positioned else {}
+        foot = LabeledFoot(
+            side="left", label=label, center=(x, 500.0), length_px=FOOT_LENGTH, **ends
+        )
+        found = record(x + 5, 498, 0.30, marker=float(i))
+        rng = np.random.default_rng(i)
+        found["metrics"] = dict(
+            zip(PRONATION_FEATURES, rng.random(len(PRONATION_FEATURES)), strict=True)
+        )
+        found["orientation"] = rng.normal(size=ORIENTATION_FEATURES).tolist()
+        found["orientation_truth"] = int(Turn.KEEP) if i < positioned else None
+        photos.append(
+            LabeledPhoto(path=Path(f"{i}.jpg"), view="outsole", feet=(foot,), group=str(i))
+        )
+        features.append(PhotoFeatures(objects=[found]))
+    return photos, features
+
+
+EVERY_CLASS_THRICE = ["neutral", "overpronation", "underpronation"] * 3
+
+
 def test_feet_without_heel_and_toe_cannot_teach_orientation_alone() -> None:
-    foot = LabeledFoot(side="left", label="neutral", center=(500.0, 500.0), length_px=FOOT_LENGTH)
-    photo = LabeledPhoto(path=Path("export.jpg"), view="outsole", feet=(foot,), group="p")
-    found = record(505, 498, 0.30, marker=1.0)
-    found["orientation"] = [0.0] * ORIENTATION_FEATURES
-    found["orientation_truth"] = None  # an export says the side, not where the toe is
+    # A clinic export says the side, not where the toe is.
+    table = build_table(*photos_of_single_feet(EVERY_CLASS_THRICE, positioned=0))
 
-    table = build_table([photo], [PhotoFeatures(objects=[found])])
-
-    assert len(table.pronation_y) == 1
+    assert len(table.pronation_y) == 9
     assert len(table.orientation_y) == 0
     with pytest.raises(ValueError, match="heel and toe positions"):
         fit_bundle(table, pixel_model=None, imprint_model=None)
 
 
 def test_too_few_feet_for_the_orientation_model_are_refused_with_advice() -> None:
-    feet, objects = [], []
-    for i in range(3):
-        x = 500.0 + 600.0 * i
-        feet.append(
-            LabeledFoot(
-                side="left",
-                label="neutral",
-                center=(x, 500.0),
-                length_px=FOOT_LENGTH,
-                heel=(x, 700.0),
-                toe=(x, 300.0),
-            )
-        )
-        found = record(x + 5, 498, 0.30, marker=float(i))
-        found["orientation"] = np.random.default_rng(i).normal(size=ORIENTATION_FEATURES).tolist()
-        found["orientation_truth"] = int(Turn.KEEP)
-        objects.append(found)
-    photo = LabeledPhoto(path=Path("three.jpg"), view="outsole", feet=tuple(feet), group="three")
-
-    table = build_table([photo], [PhotoFeatures(objects=objects)])
+    table = build_table(*photos_of_single_feet(EVERY_CLASS_THRICE, positioned=3))
 
     assert len(table.orientation_y) == 12
     # Its early stopping holds a tenth of the rows out: 2 of 12 cannot hold all four turns.
     with pytest.raises(ValueError, match="needs at least 8"):
         fit_bundle(table, pixel_model=None, imprint_model=None)
+
+
+def test_a_class_with_too_few_feet_found_is_refused_with_advice() -> None:
+    # Two classes only: a model fitted on them could not give the third a probability.
+    labels = ["neutral", "overpronation"] * 5
+    table = build_table(*photos_of_single_feet(labels, positioned=len(labels)))
+
+    with pytest.raises(ValueError, match="were found in the photos: 0 underpronation") as refused:
+        fit_bundle(table, pixel_model=None, imprint_model=None)
+    assert "needs at least 3 of each of neutral, overpronation, underpronation" in str(
+        refused.value
+    )
+    assert "solescan synth --n" in str(refused.value)
+
+
+def test_a_class_with_too_few_feet_fits_once_it_has_three() -> None:
+    labels = ["neutral", "overpronation"] * 5 + ["underpronation"] * 3
+    table = build_table(*photos_of_single_feet(labels, positioned=len(labels)))
+
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
+
+    assert list(bundle.pronation.classes_) == ["neutral", "overpronation", "underpronation"]
+
+
+def test_training_refuses_manifests_missing_a_class_before_fitting_the_pixel_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.training as training
+
+    def fitted(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pixel models were fitted before the manifests were checked")
+
+    monkeypatch.setattr(training, "fit_pixel_model", fitted)
+    header = "file,view,n_feet,side,label,center_x,center_y,heel_x,heel_y,toe_x,toe_y\n"
+    rows = [
+        f"{i}.jpg,outsole,1,left,{label},500,500,500,700,500,300\n"
+        for i, label in enumerate(["neutral", "overpronation"] * 6 + ["underpronation"])
+    ]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(header + "".join(rows))
+
+    with pytest.raises(ValueError, match="labeled in the manifests: 1 underpronation"):
+        training.train([manifest], progress=False)
+
+
+def test_cross_validation_leaves_out_what_too_few_feet_cannot_show() -> None:
+    # Three of each class: a fold trains on two of some class, too few to calibrate.
+    table = build_table(*photos_of_single_feet(EVERY_CLASS_THRICE, positioned=9))
+
+    metrics = cross_validate(table, folds=5)
+
+    assert metrics["pronation"] == {"n": 9}
+    assert cross_validated_summary(metrics) == "too few feet to cross-validate (9)"
