@@ -245,6 +245,45 @@ def test_a_faint_print_covering_little_of_its_sheet_is_found() -> None:
     assert cv2.contourArea(found) == pytest.approx(cv2.contourArea(sole), rel=0.1)
 
 
+def test_a_sheet_outlined_raggedly_is_still_searched_for_its_print() -> None:
+    # The segmenter's outline of a sheet can be bitten into where the print's ink or the
+    # table's shadow meets its edge: no side runs straight for most of its length, but
+    # its convex hull is still the sheet.
+    image, sheet, sole = _print_on_sheet()
+    centre = sheet.mean(axis=0)
+    ragged = []
+    for start, end in zip(sheet, np.roll(sheet, -1, axis=0), strict=True):
+        ragged.append(start)
+        along = (end - start) / np.linalg.norm(end - start)
+        if np.linalg.norm(end - start) > 500:  # a long side: a bite out of its middle
+            middle = (start + end) / 2
+            inward = (centre - middle) / np.linalg.norm(centre - middle)
+            ragged += [middle - 40 * along, middle + 40 * inward, middle + 40 * along]
+    ragged_sheet = np.array(ragged, np.float32)
+    assert longest_straight_run(ragged_sheet, 720.0, 0.02) < 0.6
+
+    (found,) = prints_on_sheet(image, ragged_sheet)
+
+    assert mask_iou(_filled(found, image.shape), _filled(sole, image.shape)) > 0.9
+
+
+def test_a_print_is_outlined_by_its_ink_where_the_outline_found_took_in_its_sheet() -> None:
+    image, sheet, sole = _print_on_sheet()
+    truth = _filled(sole, image.shape)
+    # Most of the sheet, with the print on it.
+    centre = sheet.mean(axis=0)
+    taken_in = centre + (sheet - centre) * 0.85
+    assert np.all(_filled(taken_in, image.shape)[truth])
+    assert mask_iou(_filled(taken_in, image.shape), truth) < 0.6
+
+    found = print_outline(image, taken_in)
+
+    # The print's ink, with its arch's concavity given back as a loose outline gives it.
+    assert found is not None
+    hull = cv2.convexHull(sole).reshape(-1, 2)
+    assert mask_iou(_filled(found, image.shape), _filled(hull, image.shape)) > 0.95
+
+
 def test_only_a_sheet_with_a_print_on_it_is_searched() -> None:
     image, sheet, sole = _print_on_sheet()
     blank, _, _ = _print_on_sheet(ink=False)
