@@ -89,7 +89,7 @@ PRINT_OUTLINE_MIN_IOU = 0.6
 # An outline found around a print on a sheet photographed on a table can take in part of
 # the sheet too, raggedly enough that no sheet is seen (prints_on_sheet): the print's ink
 # then covers under PRINT_OUTLINE_MIN_IOU of it (0.29 to 0.53 on rendered prints whose
-# length it overstated by 24% to 44%). Its ink is still the outline where it lies this
+# length it overstated by 18% to 44%). Its ink is still the outline where it lies this
 # much within the outline found, covers a share of it in PRINT_SHARE's range or more, and
 # is as long for its width as a print (PRINT_ELONGATION). On 800 rendered print photos
 # (seeds 8080 and 8181), with SHEET_HULL_FILL, print macro-F1 went from 0.918 and 0.918
