@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sklearn
@@ -67,6 +67,10 @@ from model.locate import (
     turned_orientation_vector,
 )
 from model.parallel import worker_pool
+
+if TYPE_CHECKING:
+    from model.analyze import LocatedObject
+    from model.imaging import DecodedPhoto
 
 # A located object is the labeled foot when its centre lies this close to the labeled
 # centre, in foot lengths.
@@ -226,6 +230,8 @@ def extract_photo(
                 # Measure each labeled foot the way round the manifest says: a frame the
                 # outline got wrong would otherwise teach the model misplaced wear.
                 truth = _true_turn(obj.frame, foot, photo.view, decoded.scale)
+                if truth is not None and photo.view == "print":
+                    record.update(_ink_orientation(obj, foot, decoded))
                 if truth is None:
                     obj = obj.facing(foot.side, photo.view)  # type: ignore[arg-type]
                 else:
@@ -243,6 +249,23 @@ def extract_photo(
             record["layout"] = measurement.layout
         out.objects.append(record)
     return out
+
+
+def _ink_orientation(obj: LocatedObject, foot: LabeledFoot, photo: DecodedPhoto) -> dict[str, Any]:
+    """A print's outline by its own ink, as the orientation model reads it, with the turn
+    that puts it right; nothing where the ink gives no outline of its own.
+
+    Analysis orients a print in this outline and the segmenter's together
+    (``Analyzer._orient``), so the orientation model learns both outlines of it.
+    """
+    inked = obj.outlined_as("print", photo.image)
+    truth = _true_turn(inked.frame, foot, "print", photo.scale)
+    if inked is obj or truth is None:
+        return {}
+    return {
+        "orientation_ink": orientation_vector(inked.frame.mask, inked.canonical).tolist(),
+        "orientation_ink_truth": int(truth),
+    }
 
 
 def _true_turn(frame: FootFrame, foot: LabeledFoot, view: str, scale: float) -> Turn | None:
@@ -263,11 +286,16 @@ def _nearest_foot(photo: LabeledPhoto, center: Sequence[float]) -> LabeledFoot |
     return None if index is None else photo.feet[index]
 
 
+# What extract_photo records of an object, beyond the features of FEATURE_VERSION:
+# 2 added a print's ink outline for the orientation model. Part of the cache key.
+RECORD_VERSION = 2
+
+
 def _cache_key(photo: LabeledPhoto, models_key: str) -> str:
     digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()
     # Features depend on the photo, the feature code, the segmenter that found the
     # objects and the imprint model that outlined insole imprints; the key names all.
-    return f"{digest}-v{FEATURE_VERSION}-{models_key[:12]}-{photo.view}"
+    return f"{digest}-v{FEATURE_VERSION}-r{RECORD_VERSION}-{models_key[:12]}-{photo.view}"
 
 
 def model_digest(model: Any) -> str:
@@ -524,8 +552,9 @@ class TrainingTable:
     pronation_view: np.ndarray
     pronation_groups: np.ndarray
     # The orientation model's rows: each labeled foot's outline turned all four ways,
-    # labeled with the turn that puts it right; ``orientation_as_found`` marks the rows
-    # of the outline as the locator left it.
+    # labeled with the turn that puts it right (a print's ink outline too);
+    # ``orientation_as_found`` marks the rows of the outline as the locator left it, the
+    # one the cross-validated figures are of.
     orientation_x: np.ndarray
     orientation_y: np.ndarray
     orientation_groups: np.ndarray
@@ -563,14 +592,17 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
             pro_y.append(foot.label)
             pro_view.append(photo.view)
             pro_groups.append(photo.group)
-            truth = record.get("orientation_truth")
-            if truth is not None:
-                area = record["area_px"] / max(foot.length_px, 1.0) ** 2
+            area = record["area_px"] / max(foot.length_px, 1.0) ** 2
+            outlines = (("orientation", True), ("orientation_ink", False))
+            for key, as_found in outlines:
+                truth = record.get(f"{key}_truth")
+                if truth is None:
+                    continue
                 for turn in Turn:
-                    ori_rows.append(turned_orientation_vector(record["orientation"], turn))
+                    ori_rows.append(turned_orientation_vector(record[key], turn))
                     ori_y.append(int(Turn(truth).then(turn)))
                     ori_groups.append(photo.group)
-                    ori_found.append(turn == Turn.KEEP)
+                    ori_found.append(as_found and turn == Turn.KEEP)
                     ori_area.append(area)
         matched += len(used)
         missed += len(photo.feet) - len(used)
@@ -684,7 +716,7 @@ def cross_validate(
                 f1_score(y, pred, labels=list(LABELS), average="macro", zero_division=0)
             ),
             "accuracy": float(accuracy_score(y, pred)),
-            "log_loss": float(log_loss(y, np.clip(proba, 1e-6, 1), labels=list(LABELS))),
+            "log_loss": float(log_loss(y, _floored(proba), labels=list(LABELS))),
             "confusion_matrix": {
                 "labels": list(LABELS),
                 "rows_true_cols_predicted": confusion_matrix(y, pred, labels=list(LABELS)).tolist(),
@@ -692,6 +724,14 @@ def cross_validate(
             "per_view": per_view,
         },
     }
+
+
+def _floored(proba: np.ndarray, floor: float = 1e-6) -> np.ndarray:
+    """Probabilities with none under ``floor``, rows summing to one again: a class a fold
+    never saw would otherwise cost an infinite log loss, and scikit-learn warns of rows
+    that do not sum to one (the warning that showed in ``solescan train``'s output)."""
+    floored = np.clip(proba, floor, 1.0)
+    return floored / floored.sum(axis=1, keepdims=True)
 
 
 def _pronation_splits(
@@ -810,9 +850,11 @@ def _cross_validate_orientation(
         model = build_orientation_model(seed=seed)
         model.fit(table.orientation_x[train], table.orientation_y[train])
         proba[test] = model.predict_proba(table.orientation_x[test])
-    # Each foot's four rows follow one another, as found first (build_table), and a
-    # foot's rows share its group, so they are predicted together, as analysis does.
-    per_foot = turn_probabilities(proba.reshape(-1, len(Turn), len(Turn)))
+    # Each outline's four rows follow one another, as found first (build_table), and a
+    # foot's rows share its group, so they are predicted together, as analysis does. The
+    # figures are of the outlines as found (a print's ink outline is learned from only).
+    per_outline = turn_probabilities(proba.reshape(-1, len(Turn), len(Turn)))
+    per_foot = per_outline[found[:: len(Turn)]]
     truth = [Turn(t) for t in table.orientation_y[found]]
     chosen = [Turn(int(t)) for t in per_foot.argmax(axis=1)]
     pairs = list(zip(chosen, truth, strict=True))
@@ -882,7 +924,10 @@ def fit_bundle(
         orientation = build_orientation_model(seed=seed).fit(
             table.orientation_x, table.orientation_y
         )
-        orientation_training: dict[str, Any] = {"feet": feet}
+        orientation_training: dict[str, Any] = {
+            "feet": feet,
+            "print_ink_outlines": len(table.orientation_y) // len(Turn) - feet,
+        }
     else:
         orientation_training = {"reused": True}
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)

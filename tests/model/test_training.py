@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import log_loss
 
 from model.features import LAYOUT_FEATURES, OBJECT_FEATURES, PRONATION_FEATURES
+from model.footshape import LABELS
 from model.locate import ORIENTATION_FEATURES, Turn
+from model.synth.corpus import photo_seed, write_manifest
+from model.synth.render import render_photo
 from model.training import (
     LabeledFoot,
     LabeledPhoto,
     PhotoFeatures,
+    _floored,
     build_table,
     cross_validate,
     cross_validated_summary,
+    extract_photo,
     fit_bundle,
     model_digest,
+    read_manifests,
 )
 
 FOOT_LENGTH = 400.0
@@ -34,6 +42,17 @@ def record(x: float, y: float, area_in_foot_lengths: float, marker: float) -> di
         "metrics": dict.fromkeys(PRONATION_FEATURES, 0.5),
         "layout": dict.fromkeys(LAYOUT_FEATURES, 0.0),
     }
+
+
+# A labeled foot whose heel and toe positions are known, as a synthetic manifest's are.
+LEFT_FOOT_TOE_UP = LabeledFoot(
+    side="left",
+    label="neutral",
+    center=(500.0, 500.0),
+    length_px=FOOT_LENGTH,
+    heel=(500.0, 700.0),
+    toe=(500.0, 300.0),
+)
 
 
 def test_second_outlines_of_a_labeled_foot_are_left_out_of_the_sole_rows() -> None:
@@ -73,14 +92,7 @@ def test_negative_photos_keep_every_object_as_not_a_sole() -> None:
 
 
 def test_each_foot_with_known_ends_teaches_all_four_turns() -> None:
-    foot = LabeledFoot(
-        side="left",
-        label="neutral",
-        center=(500.0, 500.0),
-        length_px=FOOT_LENGTH,
-        heel=(500.0, 700.0),
-        toe=(500.0, 300.0),
-    )
+    foot = LEFT_FOOT_TOE_UP
     found = record(505, 498, 0.30, marker=1.0)
     # The outline as found: left edges -0.5, right edges +1, the rest rising to the toe.
     bins = ORIENTATION_FEATURES // 5
@@ -111,6 +123,62 @@ def test_each_foot_with_known_ends_teaches_all_four_turns() -> None:
     }
     assert table.orientation_as_found.tolist() == [True, False, False, False]
     assert len(table.pronation_y) == 2
+
+
+def test_a_prints_ink_outline_teaches_every_turn_beside_its_outline_found() -> None:
+    foot = LEFT_FOOT_TOE_UP
+    found = record(505, 498, 0.30, marker=1.0)
+    rng = np.random.default_rng(5)
+    found["orientation"] = rng.normal(size=ORIENTATION_FEATURES).tolist()
+    found["orientation_truth"] = int(Turn.KEEP)
+    found["orientation_ink"] = rng.normal(size=ORIENTATION_FEATURES).tolist()
+    found["orientation_ink_truth"] = int(Turn.MIRROR)
+    photo = LabeledPhoto(path=Path("print.png"), view="print", feet=(foot,), group="print")
+
+    table = build_table([photo], [PhotoFeatures(objects=[found])])
+
+    assert len(table.orientation_y) == 8
+    # Only the outline as found, as found, is what the cross-validated figures are of.
+    assert table.orientation_as_found.tolist() == [True] + [False] * 7
+    assert table.orientation_y.tolist() == [
+        int(Turn(truth).then(turn)) for truth in (Turn.KEEP, Turn.MIRROR) for turn in Turn
+    ]
+    ink_as_found = table.orientation_x[4]
+    assert np.allclose(ink_as_found, found["orientation_ink"], equal_nan=True)
+    assert len(table.pronation_y) == 1
+
+
+def test_orientation_is_cross_validated_on_the_outlines_as_found() -> None:
+    photos, features = photos_of_single_feet(EVERY_CLASS_THRICE * 4, positioned=36)
+    for i, feats in enumerate(features[::2]):
+        (found,) = feats.objects
+        found["orientation_ink"] = np.random.default_rng(100 + i).normal(size=ORIENTATION_FEATURES)
+        found["orientation_ink_truth"] = int(Turn.KEEP)
+    table = build_table(photos, features)
+    assert len(table.orientation_y) == (36 + 18) * 4
+
+    metrics = cross_validate(table, folds=3)
+
+    assert metrics["orientation"]["n"] == 36
+    assert 0.0 <= metrics["orientation"]["side_accuracy"] <= 1.0
+    assert sum(band["n"] for band in metrics["orientation"]["side_accuracy_by_outline_area"]) == 36
+
+
+def test_a_print_on_a_sheet_is_recorded_in_both_its_outlines(tmp_path: Path, bundle) -> None:  # type: ignore[no-untyped-def]
+    # Seed 8080's photo 7: a print on a sheet that the segmenter's outline takes part of
+    # (tests/model/test_analyze.py); analysis orients it in its ink's outline too.
+    rendered = render_photo(photo_seed(8080, 7), max_megapixels=3.0, view_weights={"print": 1.0})
+    name = f"print.{rendered.fmt}"
+    (tmp_path / name).write_bytes(rendered.data)
+    write_manifest(tmp_path / "manifest.csv", [{**row, "file": name} for row in rendered.rows])
+    (photo,) = read_manifests([tmp_path / "manifest.csv"])
+
+    (found,) = extract_photo(photo, bundle.pixels, bundle.imprint).objects
+
+    assert found["orientation_truth"] is not None
+    # The ink's frame is turned as the outline found is, so the same turn puts it right.
+    assert found["orientation_ink_truth"] == found["orientation_truth"]
+    assert not np.allclose(found["orientation_ink"], found["orientation"], equal_nan=True)
 
 
 def test_the_segmenter_digest_keys_the_cache_the_same_on_every_run() -> None:
@@ -225,3 +293,18 @@ def test_cross_validation_leaves_out_what_too_few_feet_cannot_show() -> None:
 
     assert metrics["pronation"] == {"n": 9}
     assert cross_validated_summary(metrics) == "too few feet to cross-validate (9)"
+
+
+def test_the_log_loss_reads_probabilities_floored_and_summing_to_one() -> None:
+    # A fold's model can give a class exactly 0 (an infinite log loss); floored alone, the
+    # row sums to more than one and scikit-learn warns of it in the training output.
+    proba = np.array([[1.0, 0.0, 0.0], [0.2, 0.8, 0.0], [0.0, 0.0, 1.0]])
+
+    floored = _floored(proba)
+
+    assert floored.min() > 0.99e-6  # a little under the floor once the rows sum to one
+    assert np.allclose(floored.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        loss = log_loss(["neutral", "overpronation", "underpronation"], floored, labels=LABELS)
+    assert 0.0 < loss < 0.1
