@@ -162,6 +162,8 @@ def test_orientation_is_cross_validated_on_the_outlines_as_found() -> None:
     assert metrics["orientation"]["n"] == 36
     assert 0.0 <= metrics["orientation"]["side_accuracy"] <= 1.0
     assert sum(band["n"] for band in metrics["orientation"]["side_accuracy_by_outline_area"]) == 36
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
+    assert bundle.card["training_data"]["orientation"] == {"feet": 36, "print_ink_outlines": 18}
 
 
 def test_a_print_on_a_sheet_is_recorded_in_both_its_outlines(tmp_path: Path, bundle) -> None:  # type: ignore[no-untyped-def]
@@ -262,6 +264,8 @@ def test_a_class_with_too_few_feet_fits_once_it_has_three() -> None:
     bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
 
     assert list(bundle.pronation.classes_) == ["neutral", "overpronation", "underpronation"]
+    # The card says what the orientation model learned from: no print, so no ink outline.
+    assert bundle.card["training_data"]["orientation"] == {"feet": 13, "print_ink_outlines": 0}
 
 
 def test_training_refuses_manifests_missing_a_class_before_fitting_the_pixel_models(
