@@ -1,6 +1,6 @@
 """Build, fit, evaluate, save and load the scikit-learn models.
 
-The artifact holds seven pipelines:
+The artifact holds eight pipelines:
 
 - ``pixels``: is a pixel part of a sole or insole? A small neural network on the colour,
   texture and context features of :func:`model.locate.pixel_features`; it finds the
@@ -18,6 +18,8 @@ The artifact holds seven pipelines:
   the medial side, and so the foot's side.
 - ``familiar``: how typical a located object is of the training soles (a Mahalanobis
   distance); the limit it is held to is in the model card.
+- ``shoe_top``: is a sole picked the top of a shoe after all? Gradient-boosted trees on
+  the object features, learned from the tops of shoes that look like soles.
 
 Models are persisted with skops (never pickle: a model file must not be able to run
 code) beside a JSON model card; loading checks the scikit-learn and feature versions first.
@@ -46,7 +48,16 @@ from model.errors import ModelArtifactError
 from model.features import FEATURE_VERSION
 from model.footshape import LABELS
 
-MODEL_NAMES = ("pixels", "imprint", "sole", "view", "pronation", "orientation", "familiar")
+MODEL_NAMES = (
+    "pixels",
+    "imprint",
+    "sole",
+    "view",
+    "pronation",
+    "orientation",
+    "familiar",
+    "shoe_top",
+)
 ARTIFACT_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CURRENT_FILE = "CURRENT"
@@ -112,6 +123,14 @@ def _trees(
 
 def build_sole_model(*, seed: int = 0) -> Pipeline:
     """Binary sole-or-not classifier on object features."""
+    return _trees(
+        seed=seed, max_iter=120, learning_rate=0.08, max_leaf_nodes=15, early_stopping=False
+    )
+
+
+def build_shoe_top_model(*, seed: int = 0) -> Pipeline:
+    """Binary top-of-a-shoe-or-not classifier on object features (see
+    ``model.training.shoe_top_rows`` for what it learns from)."""
     return _trees(
         seed=seed, max_iter=120, learning_rate=0.08, max_leaf_nodes=15, early_stopping=False
     )
@@ -246,6 +265,7 @@ class ModelBundle:
     pronation: Pipeline
     orientation: Pipeline
     familiar: Pipeline
+    shoe_top: Pipeline
     card: dict[str, Any]
 
     @property
@@ -342,8 +362,15 @@ def load_bundle(path: Path | None = None, *, version: str | None = None) -> Mode
             f"The model file {artifact} is corrupt ({type(exc).__name__}). Reinstall "
             "solescan or retrain with `solescan train`."
         ) from exc
-    if not isinstance(models, dict) or set(models) != set(MODEL_NAMES):
+    if not isinstance(models, dict) or not set(models) <= set(MODEL_NAMES) or not models:
         raise ModelArtifactError(f"The model file {artifact} is not a solescan artifact.")
+    missing = [name for name in MODEL_NAMES if name not in models]
+    if missing:
+        raise ModelArtifactError(
+            f"The model file {artifact} was made by an earlier solescan: it lacks the "
+            f"{', '.join(missing)} model{'s' if len(missing) > 1 else ''} this one needs. "
+            "Retrain it with `solescan train`, or use the solescan release it was trained with."
+        )
     # Every result gives each class a probability: a model that lacks one cannot serve.
     classes = [str(c) for c in getattr(models["pronation"], "classes_", [])]
     if sorted(classes) != sorted(LABELS):

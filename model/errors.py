@@ -58,8 +58,8 @@ class NoSoleFound(SolescanError):
 
     ``reason`` refines the code for the user: ``no_object`` (nothing stands out from the
     background), ``not_a_sole`` (objects found, but none shaped and textured like a sole or
-    insole), ``too_many_objects`` (more than a pair), ``object_too_small`` or
-    ``object_cut_off`` (the sole touches the photo's edge).
+    insole), ``top_of_shoe`` (a shoe seen from above), ``too_many_objects`` (more than a
+    pair), ``object_too_small`` or ``object_cut_off`` (the sole touches the photo's edge).
     """
 
     code = "no_sole_found"

@@ -40,6 +40,7 @@ from model.classifier import (
     build_imprint_model,
     build_orientation_model,
     build_pronation_model,
+    build_shoe_top_model,
     build_sole_model,
     build_view_model,
     familiarity_distance,
@@ -107,6 +108,11 @@ SECOND_OUTLINE_AREA = (0.12, 0.45)
 # stopping, classifier.build_orientation_model); with four rows a foot, one for each
 # turn, that tenth holds every turn only from this many feet up (4 of 32 rows).
 ORIENTATION_MIN_FEET = 8
+# The negative_kind of a manifest's photos of the top of a shoe (model.synth renders them).
+TOP_OF_SHOE = "top_of_shoe"
+# Objects of a top-of-shoe photo, and feet, the shoe-top model needs at least of each to
+# learn from (its cross-validation holds a fifth of each out).
+SHOE_TOP_MIN_ROWS = 5
 # Every result gives each class a probability, so the pronation model must learn all
 # three; its calibrator splits each class's feet into CALIBRATION_FOLDS folds, so it needs
 # at least that many feet of each.
@@ -138,6 +144,9 @@ class LabeledPhoto:
     # The light the photo was taken in, where the manifest says (synthetic corpora do):
     # the evaluation breaks accuracy down by it.
     lighting: str | None = None
+    # What a negative photo shows, where the manifest says (synthetic corpora do:
+    # top_of_shoe, floor, clutter): photos of the top of a shoe teach the shoe-top model.
+    negative_kind: str | None = None
 
     @property
     def negative(self) -> bool:
@@ -161,6 +170,7 @@ def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
                         # photos are their own subject.
                         "group": row.get("subject") or str(path),
                         "lighting": row.get("lighting") or None,
+                        "negative_kind": row.get("negative_kind") or None,
                     },
                 )
                 if row["view"] != "negative" and row.get("label") not in ("", "none", None):
@@ -181,6 +191,7 @@ def read_manifests(paths: Iterable[Path]) -> list[LabeledPhoto]:
             feet=tuple(e["feet"]),
             group=e["group"],
             lighting=e["lighting"],
+            negative_kind=e["negative_kind"],
         )
         for p, e in photos.items()
     ]
@@ -547,6 +558,8 @@ class TrainingTable:
     is_sole: np.ndarray
     object_view: np.ndarray
     object_groups: np.ndarray
+    # Whether each object row comes from a photo of the top of a shoe (shoe_top_rows).
+    object_top_of_shoe: np.ndarray
     pronation_x: np.ndarray
     pronation_y: np.ndarray
     pronation_view: np.ndarray
@@ -566,7 +579,7 @@ class TrainingTable:
 
 def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures]) -> TrainingTable:
     """Match located objects to labeled feet and assemble the training rows."""
-    obj_rows, is_sole, obj_view, obj_groups = [], [], [], []
+    obj_rows, is_sole, obj_view, obj_groups, obj_top = [], [], [], [], []
     pro_rows, pro_y, pro_view, pro_groups = [], [], [], []
     ori_rows, ori_y, ori_groups, ori_found, ori_area = [], [], [], [], []
     matched = missed = 0
@@ -582,6 +595,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
             is_sole.append(foot_index is not None)
             obj_view.append(photo.view)
             obj_groups.append(photo.group)
+            obj_top.append(photo.negative_kind == TOP_OF_SHOE)
             if foot_index is None:
                 continue
             used.add(foot_index)
@@ -612,6 +626,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
         is_sole=np.array(is_sole, dtype=bool),
         object_view=np.array(obj_view),
         object_groups=np.array(obj_groups),
+        object_top_of_shoe=np.array(obj_top, dtype=bool),
         pronation_x=np.array(pro_rows).reshape(-1, len(PRONATION_FEATURES)),
         pronation_y=np.array(pro_y),
         pronation_view=np.array(pro_view),
@@ -628,6 +643,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
             "feet_located": matched,
             "feet_missed_by_locator": missed,
             "feet_by_label": dict(sorted(Counter(pro_y).items())),
+            "top_of_shoe_photos": sum(p.negative_kind == TOP_OF_SHOE for p in photos),
             "objects_left_out_as_second_outlines": left_out,
         },
     )
@@ -678,6 +694,7 @@ def cross_validate(
     others = {
         "orientation": _cross_validate_orientation(table, seed=seed, folds=folds),
         "view": _cross_validate_view(table, seed=seed, folds=folds),
+        "shoe_top": _cross_validate_shoe_top(table, seed=seed, folds=folds),
     }
     splits = _pronation_splits(y, groups, n_splits=n_splits, seed=seed)
     if splits is None:
@@ -761,7 +778,13 @@ def cross_validated_summary(metrics: dict[str, Any]) -> str:
 
 
 def check_corpus(
-    classes: Counter[str], positioned: int, *, found: bool, reuse_orientation: bool
+    classes: Counter[str],
+    positioned: int,
+    tops: int,
+    *,
+    found: bool,
+    reuse_orientation: bool,
+    reuse_shoe_top: bool,
 ) -> None:
     """Refuse, saying what to do, a corpus that cannot teach the models.
 
@@ -771,11 +794,16 @@ def check_corpus(
         Feet per pronation class.
     positioned : int
         Feet whose heel and toe positions are known, which teach the orientation model.
+    tops : int
+        Photos of the top of a shoe (or, found, their objects the shoe-top model learns
+        from, ``shoe_top_rows``), which teach the shoe-top model.
     found : bool
         Whether the counts are of the feet found in the photos (the locator may miss
         some) rather than of those labeled in the manifests.
     reuse_orientation : bool
         Whether an orientation model is at hand to take over (promotion's base model).
+    reuse_shoe_top : bool
+        Whether a shoe-top model is at hand to take over (promotion's base model).
 
     Raises
     ------
@@ -805,6 +833,14 @@ def check_corpus(
             f"orientation model needs at least {ORIENTATION_MIN_FEET} to learn from (it "
             "holds a tenth of them out to know when to stop). Add photos to the synthetic "
             "corpus (solescan synth --n)."
+        )
+    if tops < SHOE_TOP_MIN_ROWS and not reuse_shoe_top:
+        what = "objects of photos" if found else "photos"
+        raise ValueError(
+            f"Only {tops} {what} of the top of a shoe (negative_kind {TOP_OF_SHOE}) to "
+            f"learn the shoe-top check from: it needs at least {SHOE_TOP_MIN_ROWS}. Add a "
+            "synthetic corpus's manifest (solescan synth renders them among its "
+            "negatives), or train with --promote to take it from the model in service."
         )
 
 
@@ -894,6 +930,58 @@ def _accuracy_by_band(
     return bands
 
 
+def shoe_top_rows(table: TrainingTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shoe-top model's rows: each located foot (0) and each object of a photo of
+    the top of a shoe that the familiarity check takes for a possible sole (1); their
+    object features, labels and split groups.
+
+    From above, a shoe's outline is a foot's, and its upper's colour and fabric are an
+    insole's: the sole model, which learned from every object of every photo, took 26 of
+    the 233 tops of shoes among 500 rendered negative photos (seed 555) for insoles. Its
+    refits with more tops turned most away, but moved the outline feet of real soles are
+    read in (docs/measurement-history.md). This model learns only what tells a top from a
+    foot, on the tops that get as far as the sole model's judgement: the floor and
+    clutter around a shoe, and the objects unlike any sole, are other checks' work.
+    """
+    soles, tops = table.is_sole, table.object_top_of_shoe.copy()
+    if tops.any() and soles.sum() >= 2:
+        # The familiarity check of analysis (classifier.familiar), as fit_bundle fits it.
+        familiarity = build_familiarity_model().fit(table.object_x[soles])
+        distances = familiarity_distance(familiarity, table.object_x[soles])
+        measurable = np.isfinite(table.object_x[tops]).all(axis=1)
+        distance = np.full(int(tops.sum()), np.inf)
+        distance[measurable] = familiarity_distance(familiarity, table.object_x[tops][measurable])
+        tops[tops] = distance <= np.quantile(distances, FAMILIAR_QUANTILE)
+    else:
+        tops[:] = False
+    rows = soles | tops
+    return table.object_x[rows], tops[rows], table.object_groups[rows]
+
+
+def _cross_validate_shoe_top(
+    table: TrainingTable, *, seed: int = 0, folds: int = 5
+) -> dict[str, Any]:
+    """Grouped cross-validated share of the tops of shoes the shoe-top model flags, and of
+    the feet it flags wrongly (at SHOE_TOP_THRESHOLD, as analysis reads it)."""
+    from model.analyze import SHOE_TOP_THRESHOLD
+
+    x, y, groups = shoe_top_rows(table)
+    counts = {"tops": int(y.sum()), "feet": int((~y).sum())}
+    n_splits = min(folds, len(set(groups)))
+    if min(counts.values()) < SHOE_TOP_MIN_ROWS or n_splits < 2:
+        return counts
+    flagged = np.zeros(len(y), dtype=bool)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for train, test in splitter.split(x, y, groups):
+        model = build_shoe_top_model(seed=seed).fit(x[train], y[train])
+        flagged[test] = model.predict_proba(x[test])[:, 1] >= SHOE_TOP_THRESHOLD
+    return {
+        **counts,
+        "tops_flagged": float(flagged[y].mean()),
+        "feet_flagged": float(flagged[~y].mean()),
+    }
+
+
 def fit_bundle(
     table: TrainingTable,
     pixel_model: Any,
@@ -907,19 +995,32 @@ def fit_bundle(
     cv_metrics: dict[str, Any] | None = None,
     family: str = "hgb",
     orientation: Any = None,
+    shoe_top: Any = None,
 ) -> ModelBundle:
     """Fit the models on the whole table; write the model card.
 
-    The orientation model learns from feet whose manifest says where heel and toe lie;
-    a table without any (clinic photos only) must bring one, ``orientation``.
+    The orientation model learns from feet whose manifest says where heel and toe lie,
+    the shoe-top model from photos of the top of a shoe; a table without any (clinic
+    photos only) must bring one, ``orientation`` and ``shoe_top``.
     """
     feet = int(table.orientation_as_found.sum()) if len(table.orientation_y) else 0
+    top_x, top_y, _ = shoe_top_rows(table)
     check_corpus(
         Counter(table.pronation_y),
         feet,
+        int(top_y.sum()),
         found=True,
         reuse_orientation=orientation is not None,
+        reuse_shoe_top=shoe_top is not None,
     )
+    if top_y.sum() >= SHOE_TOP_MIN_ROWS:
+        shoe_top = build_shoe_top_model(seed=seed).fit(top_x, top_y)
+        shoe_top_training: dict[str, Any] = {
+            "tops": int(top_y.sum()),
+            "feet": int((~top_y).sum()),
+        }
+    else:
+        shoe_top_training = {"reused": True}
     if feet:
         orientation = build_orientation_model(seed=seed).fit(
             table.orientation_x, table.orientation_y
@@ -959,6 +1060,8 @@ def fit_bundle(
             "outline toe up, medial left)",
             "familiar": "Mahalanobis distance from the training soles (standardised object "
             "features, Ledoit-Wolf covariance)",
+            "shoe_top": "HistGradientBoostingClassifier (is this the top of a shoe rather "
+            "than a sole or insole?)",
         },
         "pronation_family": family,
         "familiarity": {
@@ -977,6 +1080,7 @@ def fit_bundle(
             "segmenter": pixel_training or {},
             "imprint": imprint_training or {},
             "orientation": orientation_training,
+            "shoe_top": shoe_top_training,
         },
         "metrics": cv_metrics or {},
         "intended_use": "Screening aid for podiatry clinics: reads wear on shoe soles and "
@@ -991,6 +1095,7 @@ def fit_bundle(
         pronation=pronation,
         orientation=orientation,
         familiar=familiarity,
+        shoe_top=shoe_top,
         card=card,
     )
 
@@ -1047,8 +1152,10 @@ def train(
     check_corpus(
         Counter(foot.label for foot in labeled),
         sum(foot.heel is not None and foot.toe is not None for foot in labeled),
+        sum(photo.negative_kind == TOP_OF_SHOE for photo in photos),
         found=False,
         reuse_orientation=base is not None,
+        reuse_shoe_top=base is not None,
     )
     if segmenter_photos > 0:
         pixel_model = fit_pixel_model(
@@ -1087,6 +1194,7 @@ def train(
         imprint_training=imprint_training,
         family=family,
         orientation=base.orientation if base is not None else None,
+        shoe_top=base.shoe_top if base is not None else None,
     )
 
 

@@ -54,7 +54,7 @@ ANALYSIS_EXAMPLE: dict[str, Any] = {
     "error": None,
     "view": "outsole",
     "view_source": "detected",
-    "model_version": "2026.12.07-3",
+    "model_version": "2026.12.07-4",
     "image": {"width": 3024, "height": 4032},
     "feet": [_FOOT_EXAMPLE],
     "comparison": None,
@@ -78,7 +78,8 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable error code.")
     message: str = Field(description="What went wrong and what to do about it.")
     reason: str | None = Field(
-        default=None, description="For no_sole_found: no_object, not_a_sole, object_cut_off..."
+        default=None,
+        description="For no_sole_found: no_object, not_a_sole, top_of_shoe, object_cut_off...",
     )
     errors: list[FieldError] | None = Field(
         default=None, description="For validation_error: each invalid field."

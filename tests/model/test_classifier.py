@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sklearn
+import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -17,6 +18,7 @@ from model.classifier import (
     ARTIFACT_FILE,
     CARD_FILE,
     CURRENT_FILE,
+    MODEL_NAMES,
     ModelBundle,
     build_familiarity_model,
     build_orientation_model,
@@ -55,8 +57,22 @@ def _tiny_bundle(version: str = "test-1") -> ModelBundle:
         pronation=fitted(y),
         orientation=fitted(np.array([0, 1, 2, 3] * 15)),
         familiar=build_familiarity_model().fit(x),
+        shoe_top=binary,
         card=card,
     )
+
+
+def test_an_artifact_of_an_earlier_solescan_is_refused_saying_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    # An artifact saved before the shoe-top model came in holds the other seven.
+    bundle = _tiny_bundle()
+    save_bundle(bundle, tmp_path / "m")
+    models = {name: getattr(bundle, name) for name in MODEL_NAMES if name != "shoe_top"}
+    sio.dump(models, tmp_path / "m" / ARTIFACT_FILE)
+
+    with pytest.raises(ModelArtifactError, match="earlier solescan: it lacks the shoe_top model"):
+        load_bundle(tmp_path / "m")
 
 
 def test_round_trip_keeps_predictions(tmp_path: Path) -> None:
@@ -143,6 +159,7 @@ def table_of(**parts: Any) -> TrainingTable:
         "is_sole": np.zeros(0, dtype=bool),
         "object_view": np.array([]),
         "object_groups": np.array([]),
+        "object_top_of_shoe": np.zeros(0, dtype=bool),
         "orientation_x": np.zeros((0, 3)),
         "orientation_y": np.zeros(0, dtype=np.int64),
         "orientation_groups": np.array([]),
@@ -188,6 +205,7 @@ def test_objects_unlike_every_training_sole_are_not_familiar() -> None:
         pronation=None,  # type: ignore[arg-type]
         orientation=None,  # type: ignore[arg-type]
         familiar=model,
+        shoe_top=None,  # type: ignore[arg-type]
         card={"familiarity": {"max_distance": 16.8}},  # chi-squared, 6 dof, 99%
     )
     typical = familiar(bundle, rng.normal(size=(1000, 6)))
@@ -211,6 +229,7 @@ def test_cross_validation_reports_the_view_model_on_the_soles_only() -> None:
         is_sole=is_sole,
         object_view=views,
         object_groups=np.arange(len(views)),
+        object_top_of_shoe=np.zeros(len(views), dtype=bool),
         pronation_x=rng.normal(size=(len(y), 3)),
         pronation_y=y,
         pronation_view=views[is_sole],

@@ -20,7 +20,7 @@ def _rows(n_features: int, *, seed: int, n: int = 64) -> np.ndarray:
     return x
 
 
-@pytest.mark.parametrize("name", ["sole", "view", "orientation", "pronation"])
+@pytest.mark.parametrize("name", ["sole", "view", "orientation", "pronation", "shoe_top"])
 def test_the_shipped_tree_models_predict_as_scikit_learn(bundle, name: str) -> None:  # type: ignore[no-untyped-def]
     pipeline = getattr(bundle, name)
     compiled = for_serving(pipeline)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss
 
+from model.classifier import build_shoe_top_model
 from model.features import LAYOUT_FEATURES, OBJECT_FEATURES, PRONATION_FEATURES
 from model.footshape import LABELS
 from model.locate import ORIENTATION_FEATURES, Turn
@@ -28,6 +29,7 @@ from model.training import (
     fit_bundle,
     model_digest,
     read_manifests,
+    shoe_top_rows,
 )
 
 FOOT_LENGTH = 400.0
@@ -162,7 +164,7 @@ def test_orientation_is_cross_validated_on_the_outlines_as_found() -> None:
     assert metrics["orientation"]["n"] == 36
     assert 0.0 <= metrics["orientation"]["side_accuracy"] <= 1.0
     assert sum(band["n"] for band in metrics["orientation"]["side_accuracy_by_outline_area"]) == 36
-    bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None, shoe_top=SOME_SHOE_TOP_MODEL)
     assert bundle.card["training_data"]["orientation"] == {"feet": 36, "print_ink_outlines": 18}
 
 
@@ -225,6 +227,30 @@ def photos_of_single_feet(
 EVERY_CLASS_THRICE = ["neutral", "overpronation", "underpronation"] * 3
 
 
+def with_tops_of_shoes(
+    photos: list[LabeledPhoto], features: list[PhotoFeatures], markers: list[float]
+) -> tuple[list[LabeledPhoto], list[PhotoFeatures]]:
+    """The photos and their features with a photo of the top of a shoe for each marker,
+    its one object's features all that marker (a foot's are its index: a marker among
+    them is a top the familiarity check takes for a possible sole)."""
+    for k, marker in enumerate(markers):
+        photos.append(
+            LabeledPhoto(
+                path=Path(f"top-{k}.jpg"),
+                view="negative",
+                feet=(),
+                group=f"top-{k}",
+                negative_kind="top_of_shoe",
+            )
+        )
+        features.append(PhotoFeatures(objects=[record(500.0, 500.0, 0.3, marker=marker)]))
+    return photos, features
+
+
+# Six tops of shoes among the feet of photos_of_single_feet(EVERY_CLASS_THRICE ...).
+TOPS_AMONG_THE_FEET = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+
+
 def test_feet_without_heel_and_toe_cannot_teach_orientation_alone() -> None:
     # A clinic export says the side, not where the toe is.
     table = build_table(*photos_of_single_feet(EVERY_CLASS_THRICE, positioned=0))
@@ -261,11 +287,63 @@ def test_a_class_with_too_few_feet_fits_once_it_has_three() -> None:
     labels = ["neutral", "overpronation"] * 5 + ["underpronation"] * 3
     table = build_table(*photos_of_single_feet(labels, positioned=len(labels)))
 
-    bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None, shoe_top=SOME_SHOE_TOP_MODEL)
 
     assert list(bundle.pronation.classes_) == ["neutral", "overpronation", "underpronation"]
     # The card says what the orientation model learned from: no print, so no ink outline.
     assert bundle.card["training_data"]["orientation"] == {"feet": 13, "print_ink_outlines": 0}
+
+
+# A shoe-top model to take over, as promotion's base model brings one (its fit is no matter).
+SOME_SHOE_TOP_MODEL = build_shoe_top_model().fit(np.arange(20.0).reshape(10, 2), [0, 1] * 5)
+
+
+def test_the_shoe_top_model_learns_the_feet_against_the_tops_that_look_like_soles() -> None:
+    photos, features = photos_of_single_feet(EVERY_CLASS_THRICE, positioned=9)
+    photos, features = with_tops_of_shoes(photos, features, [*TOPS_AMONG_THE_FEET, 1000.0])
+    # An object of a photo of a floor is the sole and familiarity checks' work.
+    photos.append(LabeledPhoto(path=Path("floor.jpg"), view="negative", feet=(), group="floor"))
+    features.append(PhotoFeatures(objects=[record(500.0, 500.0, 0.3, marker=2.0)]))
+    table = build_table(photos, features)
+    assert table.object_top_of_shoe.sum() == 7
+    assert table.summary["top_of_shoe_photos"] == 7
+
+    x, y, groups = shoe_top_rows(table)
+
+    # The nine feet, and the six tops among them; the top unlike every foot is not one.
+    assert sorted(x[~y, 0].tolist()) == [float(i) for i in range(9)]
+    assert sorted(x[y, 0].tolist()) == TOPS_AMONG_THE_FEET
+    assert len(set(groups)) == 15
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None)
+    assert bundle.card["training_data"]["shoe_top"] == {"tops": 6, "feet": 9}
+    assert bundle.shoe_top.classes_.tolist() == [False, True]
+
+
+def test_a_corpus_without_tops_of_shoes_is_refused_with_advice_unless_a_model_takes_over() -> None:
+    table = build_table(*photos_of_single_feet(EVERY_CLASS_THRICE, positioned=9))
+
+    refusal = "Only 0 objects of photos of the top of a shoe"
+    with pytest.raises(ValueError, match=refusal) as refused:
+        fit_bundle(table, pixel_model=None, imprint_model=None)
+    assert "solescan synth" in str(refused.value)
+    assert "--promote" in str(refused.value)
+    bundle = fit_bundle(table, pixel_model=None, imprint_model=None, shoe_top=SOME_SHOE_TOP_MODEL)
+    assert bundle.shoe_top is SOME_SHOE_TOP_MODEL
+    assert bundle.card["training_data"]["shoe_top"] == {"reused": True}
+
+
+def test_the_manifest_says_which_negative_photos_show_the_top_of_a_shoe(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "file,view,n_feet,side,label,center_x,center_y,negative_kind\n"
+        "top.jpg,negative,0,,none,,,top_of_shoe\n"
+        "floor.jpg,negative,0,,none,,,floor\n"
+        "sole.jpg,outsole,1,left,neutral,500,500,\n"
+    )
+
+    kinds = {p.path.name: p.negative_kind for p in read_manifests([manifest])}
+
+    assert kinds == {"top.jpg": "top_of_shoe", "floor.jpg": "floor", "sole.jpg": None}
 
 
 def test_training_refuses_manifests_missing_a_class_before_fitting_the_pixel_models(
