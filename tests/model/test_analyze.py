@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 
 import model.analyze as analyze_module
-from model.analyze import CONFIDENCE_FLOOR, Analyzer, LocatedObject, rejection_dict
+from model.analyze import (
+    CONFIDENCE_FLOOR,
+    AnalysisResult,
+    Analyzer,
+    LocatedObject,
+    rejection_dict,
+)
 from model.errors import NoSoleFound, SolescanError
 from model.evaluation import outline_turned_back
 from model.explain import contradicts_whole_sole
-from model.features import OBJECT_FEATURES, PROFILE_BINS
+from model.features import OBJECT_FEATURES, PROFILE_BINS, object_vector
 from model.footshape import LABELS
 from model.imaging import DecodedPhoto
 from model.locate import Candidate, Turn, mask_iou
@@ -764,6 +770,42 @@ def test_a_pair_of_shoes_seen_from_above_is_rejected_as_the_top_of_a_shoe(
     result = analyzer.analyze(data)
     assert result.view == "insole"
     assert len(result.feet) == 2
+
+
+def _shoe_top_probabilities(analyzer: Analyzer, result: AnalysisResult) -> list[float]:
+    rows = np.stack([object_vector(foot.located.features) for foot in result.feet])
+    return [float(p) for p in analyzer.bundle.shoe_top.predict_proba(rows)[:, 1]]
+
+
+def test_a_pair_of_shoe_tops_is_judged_as_one_kind(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two black shoes from above on wood (negative photos of seed 5151, photo 177): the
+    # shoe-top model is sure of one shoe, not of the other; judged one at a time, the
+    # other was read as an overpronating insole.
+    data = render_photo(
+        photo_seed(5151, 177), max_megapixels=3.0, view_weights={"negative": 1.0}
+    ).data
+    with pytest.raises(NoSoleFound) as rejected:
+        analyzer.analyze(data)
+    assert rejected.value.reason == "top_of_shoe"
+    threshold = analyze_module.SHOE_TOP_THRESHOLD
+    monkeypatch.setattr(analyze_module, "SHOE_TOP_THRESHOLD", 1.01)  # the check off
+    shoes = _shoe_top_probabilities(analyzer, analyzer.analyze(data))
+    assert len(shoes) == 2
+    assert min(shoes) < threshold <= max(shoes)
+
+
+def test_an_insole_of_a_pair_outlined_with_a_pen_is_kept(analyzer: Analyzer) -> None:
+    # A pair of pink insoles, a yellow pen lying against one (insole photos of seed 8383,
+    # photo 345): outlined with the pen, that insole looks to the shoe-top model like
+    # the top of a shoe; its pair does not, and the photo is read as a pair of insoles.
+    rendered = render_photo(photo_seed(8383, 345), max_megapixels=3.0, view_weights={"insole": 1.0})
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "insole"
+    shoes = _shoe_top_probabilities(analyzer, result)
+    assert len(shoes) == 2
+    assert max(shoes) >= analyze_module.SHOE_TOP_THRESHOLD > sum(shoes) / 2
 
 
 def test_an_overlapping_pair_of_outsoles_is_read_in_each_soles_own_outline(
