@@ -962,7 +962,8 @@ def _cross_validate_shoe_top(
     table: TrainingTable, *, seed: int = 0, folds: int = 5
 ) -> dict[str, Any]:
     """Grouped cross-validated share of the tops of shoes the shoe-top model flags, and of
-    the feet it flags wrongly (at SHOE_TOP_THRESHOLD, as analysis reads it)."""
+    the feet it flags wrongly, each row on its own at SHOE_TOP_THRESHOLD (analysis
+    averages a photo's pair of soles)."""
     from model.analyze import SHOE_TOP_THRESHOLD
 
     x, y, groups = shoe_top_rows(table)
