@@ -384,7 +384,7 @@ class Analyzer:
         """Probability that each object is a sole or insole, shape (len(objects),)."""
         if not objects:
             return np.zeros(0)
-        rows = np.stack([object_vector(o.features) for o in objects])
+        rows = _object_rows(objects)
         return self._sole.predict_proba(rows)[:, 1]
 
     def _pick_soles(self, photo: DecodedPhoto, objects: list[LocatedObject]) -> list[LocatedObject]:
@@ -440,7 +440,7 @@ class Analyzer:
         NoSoleFound
             ``top_of_shoe``.
         """
-        rows = np.stack([object_vector(o.features) for o in soles])
+        rows = _object_rows(soles)
         if self._shoe_top.predict_proba(rows)[:, 1].mean() >= SHOE_TOP_THRESHOLD:
             raise NoSoleFound(
                 "This looks like the top of a shoe, not its sole: turn the shoe over and "
@@ -558,9 +558,9 @@ class Analyzer:
         Not if it is unlike every sole the model learned from (the familiarity check) or
         pinched in as no foot is (touching coins): either is a photo of something else.
         """
-        return familiar(
-            self.bundle, np.stack([object_vector(o.features) for o in objects])
-        ) & np.array([outline_like_a_foot(o.width_profile) for o in objects])
+        return familiar(self.bundle, _object_rows(objects)) & np.array(
+            [outline_like_a_foot(o.width_profile) for o in objects]
+        )
 
     def _other_shoe_of_a_pair(
         self,
@@ -621,7 +621,7 @@ class Analyzer:
         Averaged, both are outsoles; of 1,300 benchmark and tuning photos (seeds 90210,
         4711 and 31337), no other photo's view changed.
         """
-        rows = np.stack([object_vector(o.features) for o in soles])
+        rows = _object_rows(soles)
         probs = self._view.predict_proba(rows).mean(axis=0)
         classes = list(self._view.classes_)
         return classes[int(np.argmax(probs))]
@@ -733,6 +733,12 @@ class Analyzer:
                 )
             )
         return feet
+
+
+def _object_rows(objects: list[LocatedObject]) -> np.ndarray:
+    """The object features of ``objects`` as the sole, view, familiarity and shoe-top
+    models read them, one row each."""
+    return np.stack([object_vector(o.features) for o in objects])
 
 
 def _pair_sized(

@@ -227,15 +227,27 @@ def familiarity_distance(model: Pipeline, x: np.ndarray) -> np.ndarray:
     return np.asarray(model[-1].mahalanobis(model[:-1].transform(x)), dtype=np.float64)
 
 
-def familiar(bundle: ModelBundle, x: np.ndarray) -> np.ndarray:
-    """Whether each object row is as typical of the training soles as FAMILIAR_QUANTILE of
-    them were (bool; an unmeasurable row is not)."""
-    limit = float(bundle.card["familiarity"]["max_distance"])
+def fit_familiarity(soles: np.ndarray) -> tuple[Pipeline, float]:
+    """The familiarity model fitted on the training soles' object rows, and the limit it
+    holds objects to: the FAMILIAR_QUANTILE of the soles' own distances."""
+    model = build_familiarity_model().fit(soles)
+    return model, float(np.quantile(familiarity_distance(model, soles), FAMILIAR_QUANTILE))
+
+
+def within_familiarity(model: Pipeline, limit: float, x: np.ndarray) -> np.ndarray:
+    """Whether each object row lies within ``limit`` of the soles ``model`` was fitted on
+    (bool; an unmeasurable row does not)."""
     measurable = np.isfinite(x).all(axis=1)
     typical = np.zeros(len(x), dtype=bool)
     if measurable.any():
-        typical[measurable] = familiarity_distance(bundle.familiar, x[measurable]) <= limit
+        typical[measurable] = familiarity_distance(model, x[measurable]) <= limit
     return typical
+
+
+def familiar(bundle: ModelBundle, x: np.ndarray) -> np.ndarray:
+    """Whether each object row is as typical of the training soles as FAMILIAR_QUANTILE of
+    them were (bool; an unmeasurable row is not)."""
+    return within_familiarity(bundle.familiar, float(bundle.card["familiarity"]["max_distance"]), x)
 
 
 def fill_empty_columns(x: np.ndarray) -> np.ndarray:

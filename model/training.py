@@ -29,6 +29,7 @@ import numpy as np
 import sklearn
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
 from model.classifier import (
@@ -36,16 +37,16 @@ from model.classifier import (
     FAMILIAR_QUANTILE,
     PRONATION_FAMILIES,
     ModelBundle,
-    build_familiarity_model,
     build_imprint_model,
     build_orientation_model,
     build_pronation_model,
     build_shoe_top_model,
     build_sole_model,
     build_view_model,
-    familiarity_distance,
     fill_empty_columns,
+    fit_familiarity,
     save_bundle,
+    within_familiarity,
 )
 from model.errors import SolescanError
 from model.features import (
@@ -930,7 +931,9 @@ def _accuracy_by_band(
     return bands
 
 
-def shoe_top_rows(table: TrainingTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def shoe_top_rows(
+    table: TrainingTable, familiarity: tuple[Pipeline, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The shoe-top model's rows: each located foot (0) and each object of a photo of
     the top of a shoe that the familiarity check takes for a possible sole (1); their
     object features, labels and split groups.
@@ -942,16 +945,14 @@ def shoe_top_rows(table: TrainingTable) -> tuple[np.ndarray, np.ndarray, np.ndar
     read in (docs/measurement-history.md). This model learns only what tells a top from a
     foot, on the tops that get as far as the sole model's judgement: the floor and
     clutter around a shoe, and the objects unlike any sole, are other checks' work.
+
+    ``familiarity``: the familiarity model fitted on the table's soles and its limit
+    (classifier.fit_familiarity), where the caller has fitted it already.
     """
     soles, tops = table.is_sole, table.object_top_of_shoe.copy()
     if tops.any() and soles.sum() >= 2:
-        # The familiarity check of analysis (classifier.familiar), as fit_bundle fits it.
-        familiarity = build_familiarity_model().fit(table.object_x[soles])
-        distances = familiarity_distance(familiarity, table.object_x[soles])
-        measurable = np.isfinite(table.object_x[tops]).all(axis=1)
-        distance = np.full(int(tops.sum()), np.inf)
-        distance[measurable] = familiarity_distance(familiarity, table.object_x[tops][measurable])
-        tops[tops] = distance <= np.quantile(distances, FAMILIAR_QUANTILE)
+        model, limit = familiarity or fit_familiarity(table.object_x[soles])
+        tops[tops] = within_familiarity(model, limit, table.object_x[tops])
     else:
         tops[:] = False
     rows = soles | tops
@@ -1005,7 +1006,8 @@ def fit_bundle(
     photos only) must bring one, ``orientation`` and ``shoe_top``.
     """
     feet = int(table.orientation_as_found.sum()) if len(table.orientation_y) else 0
-    top_x, top_y, _ = shoe_top_rows(table)
+    familiarity, familiar_limit = fit_familiarity(table.object_x[table.is_sole])
+    top_x, top_y, _ = shoe_top_rows(table, (familiarity, familiar_limit))
     check_corpus(
         Counter(table.pronation_y),
         feet,
@@ -1037,8 +1039,6 @@ def fit_bundle(
     view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
     pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y), family=family)
     pronation.fit(fill_empty_columns(table.pronation_x), table.pronation_y)
-    familiarity = build_familiarity_model().fit(table.object_x[soles])
-    sole_distances = familiarity_distance(familiarity, table.object_x[soles])
     version = version or dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M%S")
     import skops
 
@@ -1067,7 +1067,7 @@ def fit_bundle(
         "pronation_family": family,
         "familiarity": {
             "quantile": FAMILIAR_QUANTILE,
-            "max_distance": float(np.quantile(sole_distances, FAMILIAR_QUANTILE)),
+            "max_distance": familiar_limit,
         },
         "versions": {
             "scikit-learn": sklearn.__version__,
