@@ -819,14 +819,14 @@ def _undetermined_reason(
         return "poor_quality"
     if confidence < CONFIDENCE_FLOOR:
         return "low_confidence"
-    # On rendered soles the model all but never names overpronation or underpronation
-    # while the wear over the whole sole clearly leans the other way (1 of the 1,243
-    # outsole and print feet found in the tuning and benchmark corpora); on a real print
-    # it did, where the zones disagree (a blank arch read as inner wear, the toes as
-    # outer). Such a reading is outside what the model learned, and its own evidence
-    # would contradict it. An insole is read by its arch index, the established measure,
-    # not by the imprint's lean.
-    if view != "insole" and explain_text.contradicts_whole_sole(best, metrics):
+    # The model seldom names overpronation or underpronation while the wear clearly
+    # leans the other way (explain.sole_lean): of the feet found in rendered photos of
+    # seeds 8080, 8181 and 8484 (prints) and 8282 (outsoles), on 2 of the 1,407 read as
+    # prints, both readings wrong, and on none of the 596 read as outsoles. Such a
+    # reading is outside what the model learned, and its own evidence would contradict
+    # it. An insole is read by its arch index, the established measure, not by the
+    # imprint's lean.
+    if view != "insole" and explain_text.contradicts_lean(best, metrics, view):
         return "conflicting_zones"
     return None
 

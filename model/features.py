@@ -56,6 +56,8 @@ WEAR_FEATURES: tuple[str, ...] = (
     "mlwi_total",
     "wear_heel_posterolateral",
 )
+# Reported with the wear features, not read by the pronation model.
+REPORTED_WEAR_FEATURES: tuple[str, ...] = ("mlwi_without_midfoot",)
 INSOLE_FEATURES: tuple[str, ...] = ("arch_index", "chippaux_smirak", "staheli")
 QUALITY_FEATURES: tuple[str, ...] = (
     "quality_sharpness",
@@ -341,6 +343,12 @@ def wear_features(wear: np.ndarray, frame: FootFrame) -> dict[str, float]:
         out[f"mlwi_{z}"] = _mlwi(wear[in_zone], v[in_zone])
     out["wear_total"] = float(wear.mean()) if wear.size else 0.0
     out["mlwi_total"] = _mlwi(wear, v)
+    # A contact print records only what touched the scanner, and many shoes are raised
+    # under the arch: their prints are blank on the midfoot's inner side whatever the
+    # gait, which the whole-sole figure reads as inner wear. The lean a print is judged
+    # by (model.explain.sole_lean) leaves the midfoot out.
+    outside_midfoot = ~_in_zone(u, ZONES["midfoot"])
+    out["mlwi_without_midfoot"] = _mlwi(wear[outside_midfoot], v[outside_midfoot])
     back = (u < 0.10) & (v > 0)
     out["wear_heel_posterolateral"] = float(wear[back].mean()) if back.any() else 0.0
     return out

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from model.explain import percent
+from model.explain import percent, sole_lean
 from service.settings import Settings
 
 log = logging.getLogger("solescan.web")
@@ -333,13 +333,13 @@ def _signed(value: float) -> str:
 def measures(metrics: Mapping[str, Any], *, view: str) -> list[Measure]:
     """The figures behind the reading, each with what it means."""
     found: list[Measure] = []
-    total = _metric(metrics, "mlwi_total")
-    if total is not None:
+    lean, where = sole_lean(metrics, view)
+    if lean is not None:
         found.append(
             Measure(
                 f"Inner/outer {'imprint' if view == 'insole' else 'wear'} balance (MLWI)",
-                _signed(total),
-                "whole sole; above 0 = more on the inner side, below 0 = outer",
+                _signed(lean),
+                f"{where}; above 0 = more on the inner side, below 0 = outer",
             )
         )
     zones = [

@@ -17,6 +17,7 @@ from service.web import (
     WebSession,
     decode_session,
     encode_session,
+    measures,
     pct,
     safe_next,
 )
@@ -228,6 +229,18 @@ def test_an_undetermined_foot_names_its_closest_reading_not_a_confidence(
     assert badge, listing
     assert "Undetermined" in badge.group(1)
     assert "%" not in badge.group(1)
+
+
+def test_a_print_page_gives_the_lean_the_print_is_judged_by() -> None:
+    # A print blank under the arch (model.explain.sole_lean): its page gives the balance
+    # over the heel, the ball and the toes; an outsole's page the whole sole's.
+    metrics = {"mlwi_total": 0.34, "mlwi_without_midfoot": -0.29, "mlwi_midfoot": 0.74}
+    print_balance = measures(metrics, view="print")[0]
+    assert print_balance.value == "\u22120.29"
+    assert print_balance.note.startswith("over the heel, the ball and the toes;")
+    outsole_balance = measures(metrics, view="outsole")[0]
+    assert outsole_balance.value == "+0.34"
+    assert outsole_balance.note.startswith("over the whole sole;")
 
 
 def test_the_pages_give_a_probability_the_percentage_the_analysis_texts_give() -> None:

@@ -10,12 +10,17 @@ import pytest
 from model.explain import (
     Explanation,
     compare_feet,
-    contradicts_whole_sole,
+    contradicts_lean,
     evidence_sentences,
     explain,
     percent,
 )
-from model.features import INSOLE_FEATURES, QUALITY_FEATURES, WEAR_FEATURES
+from model.features import (
+    INSOLE_FEATURES,
+    QUALITY_FEATURES,
+    REPORTED_WEAR_FEATURES,
+    WEAR_FEATURES,
+)
 
 ZONES = ("heel", "midfoot", "forefoot", "toes")
 BANDS = ("medial", "central", "lateral")
@@ -29,6 +34,7 @@ def metrics(**overrides: float) -> dict[str, float]:
     base.update(
         wear_total=0.3,
         mlwi_total=0.0,
+        mlwi_without_midfoot=0.0,
         wear_heel_posterolateral=0.3,
         arch_index=NAN,
         chippaux_smirak=NAN,
@@ -82,7 +88,8 @@ def insole(ai: float, **overrides: float) -> dict[str, float]:
 def test_every_metric_the_analysis_reports_is_covered_by_the_fixture() -> None:
     # The explanation reads the reported metrics; the layout features are the pronation
     # model's alone (model.features.wear_layout) and never reach it.
-    assert set(WEAR_FEATURES) | set(INSOLE_FEATURES) | set(QUALITY_FEATURES) == set(metrics())
+    reported = set(WEAR_FEATURES) | set(REPORTED_WEAR_FEATURES)
+    assert reported | set(INSOLE_FEATURES) | set(QUALITY_FEATURES) == set(metrics())
 
 
 # --- evidence reflects the numbers --------------------------------------------------------
@@ -318,7 +325,7 @@ def test_conflicting_zones_names_the_zones_that_disagree() -> None:
 def test_conflicting_zones_names_the_pattern_the_whole_sole_leans_against() -> None:
     m = metrics(mlwi_midfoot=0.54, mlwi_toes=-0.63, mlwi_total=0.24)
     probabilities = {"neutral": 0.05, "overpronation": 0.33, "underpronation": 0.62}
-    result = _conflicting_zones(m, probabilities, view="print")
+    result = _conflicting_zones(m, probabilities, view="outsole")
     assert "the midfoot (MLWI +0.54) wears more on the inner side" in result.meaning
     assert "the toes (MLWI -0.63) on the outer side" in result.meaning
     assert (
@@ -326,6 +333,48 @@ def test_conflicting_zones_names_the_pattern_the_whole_sole_leans_against() -> N
         "sole, which leans to the inner side (MLWI +0.24)." in result.meaning
     )
     assert "none is given rather than a guess" in result.meaning
+
+
+def test_a_print_is_judged_by_its_lean_without_the_midfoot() -> None:
+    # A print of a shoe raised under the arch: blank on the midfoot's inner side, which
+    # the whole-sole figure reads as inner wear, while the heel, ball and toes lean out.
+    blank_arch = metrics(
+        mlwi_heel=-0.32,
+        mlwi_midfoot=0.74,
+        mlwi_forefoot=-0.32,
+        mlwi_total=0.34,
+        mlwi_without_midfoot=-0.29,
+    )
+    assert contradicts_lean("underpronation", blank_arch, "outsole")
+    assert not contradicts_lean("underpronation", blank_arch, "print")
+    assert contradicts_lean("overpronation", blank_arch, "print")
+    sentences = evidence_sentences(blank_arch, view="print", limit=10)
+    assert (
+        "Over the heel, the ball and the toes, wear leans to the outer side (MLWI -0.29)."
+        in sentences
+    )
+    assert not any("whole sole" in s for s in sentences)
+    assert "Over the whole sole, wear leans to the inner side (MLWI +0.34)." in (
+        evidence_sentences(blank_arch, view="outsole", limit=10)
+    )
+
+
+def test_conflicting_zones_on_a_print_leaves_out_the_midfoot() -> None:
+    m = metrics(
+        mlwi_midfoot=0.54,
+        mlwi_forefoot=0.3,
+        mlwi_toes=-0.63,
+        mlwi_total=0.24,
+        mlwi_without_midfoot=0.2,
+    )
+    probabilities = {"neutral": 0.05, "overpronation": 0.33, "underpronation": 0.62}
+    result = _conflicting_zones(m, probabilities, view="print")
+    assert "midfoot" not in result.meaning
+    assert "the ball of the foot (MLWI +0.30) wears more on the inner side" in result.meaning
+    assert (
+        "The closest pattern, underpronation (62%), does not fit the wear over the heel, "
+        "the ball and the toes, which leans to the inner side (MLWI +0.20)." in result.meaning
+    )
 
 
 def test_conflicting_zones_claims_only_the_conflict_the_figures_show() -> None:
@@ -359,7 +408,7 @@ def test_conflicting_zones_claims_only_the_conflict_the_figures_show() -> None:
 def test_a_class_is_contradicted_by_a_clear_lean_the_other_way(
     label: str, total: float, contradicts: bool
 ) -> None:
-    assert contradicts_whole_sole(label, metrics(mlwi_total=total)) is contradicts
+    assert contradicts_lean(label, metrics(mlwi_total=total), "outsole") is contradicts
     # The evidence says so in the same words: "leans to the inner (outer) side".
     sentences = " ".join(evidence_sentences(metrics(mlwi_total=total), view="outsole"))
     if contradicts:

@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from model.features import TREAD_FEATURES, _grown_by_square, tread_features
-from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH
+from model.features import TREAD_FEATURES, _grown_by_square, tread_features, wear_features
+from model.footshape import ZONES
+from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH, FootFrame
 
 SHAPE = (CANONICAL_LENGTH, CANONICAL_WIDTH)
 
@@ -91,3 +92,21 @@ def test_growing_by_a_square_is_a_dilation_by_that_square(radius: int) -> None:
     mask[0, 5] = mask[60, 46] = 1  # set pixels on the edges
     square = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
     np.testing.assert_array_equal(_grown_by_square(mask, radius), cv2.dilate(mask, square))
+
+
+def test_the_lean_without_the_midfoot_is_blind_to_a_blank_arch(ellipse_frame: FootFrame) -> None:
+    # A print of a shoe raised under the arch: blank (read as worn) on the midfoot's inner
+    # side, the outer heel worn.
+    frame = ellipse_frame
+    u0, u1 = ZONES["midfoot"]
+    inner_arch = (frame.u >= u0) & (frame.u < u1) & (frame.v < 0)
+    outer_heel = (frame.u < u0) & (frame.v > 0)
+
+    def features(arch_wear: float) -> dict[str, float]:
+        wear = 0.1 + arch_wear * inner_arch + 0.3 * outer_heel
+        return wear_features(np.where(frame.mask, wear, np.nan).astype(np.float32), frame)
+
+    blank, printed = features(0.8), features(0.0)
+    assert blank["mlwi_total"] >= 0.15  # the whole sole reads as leaning inward
+    assert printed["mlwi_total"] <= -0.15
+    assert blank["mlwi_without_midfoot"] == printed["mlwi_without_midfoot"] <= -0.15
