@@ -820,13 +820,15 @@ def _undetermined_reason(
     if confidence < CONFIDENCE_FLOOR:
         return "low_confidence"
     # The model seldom names overpronation or underpronation while the wear clearly
-    # leans the other way (explain.sole_lean): of the feet found in rendered photos of
-    # seeds 8080, 8181 and 8484 (prints) and 8282 (outsoles), on 2 of the 1,407 read as
-    # prints, both readings wrong, and on none of the 596 read as outsoles. Such a
-    # reading is outside what the model learned, and its own evidence would contradict
-    # it. An insole is read by its arch index, the established measure, not by the
-    # imprint's lean.
-    if view != "insole" and explain_text.contradicts_lean(best, metrics, view):
+    # leans the other way (explain.contradicting_wear): of the feet found in rendered
+    # photos of seeds 8080, 8181 and 8484 (prints) and 8282 (outsoles), on 2 of the
+    # 1,407 read as prints, both readings wrong, and on none of the 596 read as
+    # outsoles; on none of them do the heel and the ball both lean against the class.
+    # On a real print they do (the right shoe's second visit, underpronation 0.63 with
+    # its heel and ball worn on the inner side). Such a reading is outside what the
+    # model learned, and its own evidence contradicts it. An insole is read by its arch
+    # index, the established measure, not by the imprint's lean.
+    if view != "insole" and explain_text.contradicting_wear(best, metrics, view) is not None:
         return "conflicting_zones"
     return None
 

@@ -27,7 +27,7 @@ __all__ = [
     "AI_HIGH",
     "Explanation",
     "compare_feet",
-    "contradicts_lean",
+    "contradicting_wear",
     "evidence_sentences",
     "explain",
     "percent",
@@ -336,16 +336,30 @@ def sole_lean(metrics: Mapping[str, float], view: str) -> tuple[float | None, st
     return _get(metrics, name), where
 
 
-def contradicts_lean(label: str, metrics: Mapping[str, float], view: str) -> bool:
-    """Whether the wear clearly leans the other way from ``label`` (:func:`sole_lean`):
-    to the outer side for overpronation, to the inner side for underpronation.
+def contradicting_wear(label: str, metrics: Mapping[str, float], view: str) -> str | None:
+    """The measured wear that clearly leans the other way from ``label`` (to the outer
+    side for overpronation, to the inner side for underpronation), in words, or None.
 
-    "Clearly" is the threshold from which the evidence says the wear leans to a side, so
-    a result never names a class while its own evidence says the wear leans against it.
+    Either the lean the view is judged by (:func:`sole_lean`), or the heel and the ball
+    of the foot both: the zones by whose wear domain.md tells the classes apart first.
+    "Clearly" is the threshold from which the evidence says a zone or the sole leans to a
+    side, so a result never names a class while its own evidence says the wear leans
+    against it.
     """
     lean = _CLASS_LEAN.get(label)
-    m, _ = sole_lean(metrics, view)
-    return lean is not None and m is not None and lean * m <= -MLWI_CLEAR
+    if lean is None:
+        return None
+    side = "inner" if lean < 0 else "outer"
+    m, where = sole_lean(metrics, view)
+    if m is not None and lean * m <= -MLWI_CLEAR:
+        return f"the wear {where}, which leans to the {side} side ({_mlwi(m)})"
+    heel, ball = _get(metrics, "mlwi_heel"), _get(metrics, "mlwi_forefoot")
+    if heel is not None and ball is not None and max(lean * heel, lean * ball) <= -MLWI_CLEAR:
+        return (
+            f"the wear at the heel and under the ball of the foot, which both lean to the "
+            f"{side} side (MLWI {heel:+.2f} and {ball:+.2f})"
+        )
+    return None
 
 
 def _lean(metrics: Mapping[str, float], view: str) -> _Finding | None:
@@ -578,19 +592,18 @@ def _conflicting(
     metrics: Mapping[str, float], probabilities: Mapping[str, float] | None, view: str
 ) -> str:
     """Why conflicting figures give no reading: the zones that point different ways, and
-    the closest pattern that the wear leans against (:func:`sole_lean`)."""
+    the closest pattern that the wear leans against (:func:`contradicting_wear`)."""
     parts = []
     split = _conflict(metrics, view)
     if split:
         parts.append(f"Different parts of the sole point to different patterns: {split}.")
-    m, where = sole_lean(metrics, view)
-    if probabilities and m is not None:
+    if probabilities:
         best = max(probabilities, key=lambda k: probabilities[k])
-        if contradicts_lean(best, metrics, view):
-            side = "inner" if m > 0 else "outer"
+        against = contradicting_wear(best, metrics, view)
+        if against is not None:
             parts.append(
                 f"The closest pattern, {best} ({percent(probabilities[best])}%), does not "
-                f"fit the wear {where}, which leans to the {side} side ({_mlwi(m)})."
+                f"fit {against}."
             )
     if not parts:
         parts.append("The measured figures point to different patterns.")

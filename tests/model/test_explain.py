@@ -10,7 +10,7 @@ import pytest
 from model.explain import (
     Explanation,
     compare_feet,
-    contradicts_lean,
+    contradicting_wear,
     evidence_sentences,
     explain,
     percent,
@@ -345,9 +345,9 @@ def test_a_print_is_judged_by_its_lean_without_the_midfoot() -> None:
         mlwi_total=0.34,
         mlwi_without_midfoot=-0.29,
     )
-    assert contradicts_lean("underpronation", blank_arch, "outsole")
-    assert not contradicts_lean("underpronation", blank_arch, "print")
-    assert contradicts_lean("overpronation", blank_arch, "print")
+    assert contradicting_wear("underpronation", blank_arch, "outsole") is not None
+    assert contradicting_wear("underpronation", blank_arch, "print") is None
+    assert contradicting_wear("overpronation", blank_arch, "print") is not None
     sentences = evidence_sentences(blank_arch, view="print", limit=10)
     assert (
         "Over the heel, the ball and the toes, wear leans to the outer side (MLWI -0.29)."
@@ -374,6 +374,31 @@ def test_conflicting_zones_on_a_print_leaves_out_the_midfoot() -> None:
     assert (
         "The closest pattern, underpronation (62%), does not fit the wear over the heel, "
         "the ball and the toes, which leans to the inner side (MLWI +0.20)." in result.meaning
+    )
+
+
+@pytest.mark.parametrize("view", ["outsole", "print"])
+def test_a_class_is_contradicted_by_its_heel_and_ball_both_leaning_the_other_way(
+    view: str,
+) -> None:
+    # The real right shoe's second visit: its heel and ball worn on the inner side, its
+    # toes on the outer, balanced over the heel, the ball and the toes.
+    m = metrics(mlwi_heel=0.17, mlwi_forefoot=0.22, mlwi_toes=-0.37, mlwi_total=0.10)
+    m["mlwi_without_midfoot"] = 0.10
+    assert contradicting_wear("underpronation", m, view) == (
+        "the wear at the heel and under the ball of the foot, which both lean to the inner "
+        "side (MLWI +0.17 and +0.22)"
+    )
+    assert contradicting_wear("overpronation", m, view) is None
+    assert contradicting_wear("neutral", m, view) is None
+    # One of the two is not enough: the toes and the heel often disagree on a sole.
+    for one_zone in (metrics(mlwi_heel=0.17, mlwi_forefoot=0.14), metrics(mlwi_forefoot=0.3)):
+        assert contradicting_wear("underpronation", one_zone, view) is None
+    probabilities = {"neutral": 0.17, "overpronation": 0.20, "underpronation": 0.63}
+    meaning = _conflicting_zones(m, probabilities, view=view).meaning
+    assert (
+        "The closest pattern, underpronation (63%), does not fit the wear at the heel and "
+        "under the ball of the foot, which both lean to the inner side" in meaning
     )
 
 
@@ -408,7 +433,8 @@ def test_conflicting_zones_claims_only_the_conflict_the_figures_show() -> None:
 def test_a_class_is_contradicted_by_a_clear_lean_the_other_way(
     label: str, total: float, contradicts: bool
 ) -> None:
-    assert contradicts_lean(label, metrics(mlwi_total=total), "outsole") is contradicts
+    against = contradicting_wear(label, metrics(mlwi_total=total), "outsole")
+    assert (against is not None) is contradicts
     # The evidence says so in the same words: "leans to the inner (outer) side".
     sentences = " ".join(evidence_sentences(metrics(mlwi_total=total), view="outsole"))
     if contradicts:
