@@ -331,9 +331,14 @@ def _toes(metrics: Mapping[str, float], insole: bool) -> _Finding | None:
 def sole_lean(metrics: Mapping[str, float], view: str) -> tuple[float | None, str]:
     """The medial-lateral wear index that ``view`` is judged by, and where it is read:
     over the whole sole, or on a print over the heel, the ball and the toes (_LEAN_READ).
-    The figure is None where it was not measured."""
+    The figure is None where it was not measured. A print's result stored by an earlier
+    solescan holds only the whole sole's, which is given as such."""
     name, where = _LEAN_READ.get(view, _WHOLE_SOLE)
-    return _get(metrics, name), where
+    value = _get(metrics, name)
+    if value is None and name not in metrics:
+        name, where = _WHOLE_SOLE
+        value = _get(metrics, name)
+    return value, where
 
 
 def contradicting_wear(label: str, metrics: Mapping[str, float], view: str) -> str | None:

@@ -241,6 +241,9 @@ def test_a_print_page_gives_the_lean_the_print_is_judged_by() -> None:
     outsole_balance = measures(metrics, view="outsole")[0]
     assert outsole_balance.value == "+0.34"
     assert outsole_balance.note.startswith("over the whole sole;")
+    # A print's result stored by an earlier solescan has the whole sole's figure only.
+    stored = measures({"mlwi_total": 0.34, "mlwi_midfoot": 0.74}, view="print")[0]
+    assert (stored.value, stored.note.split(";")[0]) == ("+0.34", "over the whole sole")
 
 
 def test_the_pages_give_a_probability_the_percentage_the_analysis_texts_give() -> None:
