@@ -334,11 +334,9 @@ def sole_lean(metrics: Mapping[str, float], view: str) -> tuple[float | None, st
     The figure is None where it was not measured. A print's result stored by an earlier
     solescan holds only the whole sole's, which is given as such."""
     name, where = _LEAN_READ.get(view, _WHOLE_SOLE)
-    value = _get(metrics, name)
-    if value is None and name not in metrics:
+    if name not in metrics:
         name, where = _WHOLE_SOLE
-        value = _get(metrics, name)
-    return value, where
+    return _get(metrics, name), where
 
 
 def contradicting_wear(label: str, metrics: Mapping[str, float], view: str) -> str | None:
