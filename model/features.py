@@ -19,7 +19,7 @@ from model.wear import inner_mask, relief_energy, wear_map
 
 # Bumped whenever a change makes features computed before it incomparable; it keys the
 # training feature cache and is written into the model card.
-FEATURE_VERSION = 10
+FEATURE_VERSION = 11
 
 # Photo quality floors: below any of them a result is "undetermined (poor quality)", and
 # the explanation says what to retake. See quality_features for what each measures.
@@ -100,6 +100,25 @@ OBJECT_FEATURES: tuple[str, ...] = (
     # floor or a shoe's upper.
     *TREAD_FEATURES,
 )
+# How an object sits on what lies around it (surround_features): inputs of the view model
+# only, beside the object features. A contact print is ink on paper, and the paper shows
+# both between the ink and around the print; an outsole's rubber and an insole's foam
+# differ in colour from the floor they lie on. The object features, read in the
+# canonical picture, miss it on a small or faint print, whose fine lines of ink blur to
+# grey there: 17 of the 34 wrong sides on four fresh print corpora (seeds 8080, 8181,
+# 8484, 8989) were prints the view model read as outsoles (0.56 to 0.99), whose medial
+# side is the other. Of 465 print soles of seed 8989, half had 38% or more of their
+# pixels coloured like the ring around them, a tenth under 16%; of 595 outsole soles of
+# seed 8282, half had 1%, a tenth over 9%; the prints read as outsoles had 16% to 54%.
+SURROUND_FEATURES: tuple[str, ...] = ("surround_alike_share", "surround_light_distance")
+VIEW_FEATURES: tuple[str, ...] = (*OBJECT_FEATURES, *SURROUND_FEATURES)
+# The ring around an object is this share of its length wide: near enough to be the
+# paper a print lies on (a sheet can be little larger than its print), wide enough to
+# hold more than the object's blurred edge.
+SURROUND_RING = 0.04
+# A pixel is coloured like the surround within this distance of the ring's median colour
+# (OpenCV's 8-bit Lab, whose lightness runs 0 to 255): about 5 CIE units.
+SURROUND_ALIKE = 12.0
 # Where on the sole the wear lies, at a finer grain than the zones: the wear map's mean in
 # LAYOUT_ROWS x LAYOUT_COLS cells (u by v), and how far to the medial or lateral side the
 # wear above the sole's median lies in each zone (see wear_layout). Inputs of the pronation
@@ -294,6 +313,55 @@ def _ring_contrast(image: np.ndarray, candidate: Candidate) -> float:
     lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
     diff = np.subtract(cv2.mean(lab, inside)[:3], cv2.mean(lab, ring)[:3])
     return float(np.linalg.norm(diff)) / 100.0
+
+
+def surround_features(image: np.ndarray, candidate: Candidate, length: float) -> dict[str, float]:
+    """How an object's colours compare with those of a ring around it (SURROUND_RING):
+    the view model's reading of whether it is ink on the paper it lies on.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols, 3), uint8 BGR
+        The working image.
+    candidate :
+        The object.
+    length : float
+        Its length in working pixels (the frame's), which sets the ring's width.
+
+    Returns
+    -------
+    dict
+        ``surround_alike_share``: the share of the object's pixels within SURROUND_ALIKE
+        of the ring's median colour (a print: its paper; a sole: almost none);
+        ``surround_light_distance``: how far the mean colour of the object's lightest
+        quarter lies from the ring's median colour, in hundreds of 8-bit Lab units (a
+        print: near 0). NaN where the object leaves no ring (it fills the photo).
+    """
+    width = max(2, round(SURROUND_RING * length))
+    x, y, w, h = cv2.boundingRect(candidate.contour.astype(np.float32))
+    x0, y0 = max(x - width - 1, 0), max(y - width - 1, 0)
+    x1, y1 = min(x + w + width + 1, image.shape[1]), min(y + h + width + 1, image.shape[0])
+    crop = image[y0:y1, x0:x1]
+    inside = np.zeros(crop.shape[:2], dtype=np.uint8)
+    cv2.fillPoly(inside, [np.round(candidate.contour - (x0, y0)).astype(np.int32)], 1)
+    # Euclidean distance from the object, so the ring is as wide whichever way it lies.
+    distance = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+    ring = (inside == 0) & (distance <= width)
+    if ring.sum() < 10 or inside.sum() < 10:
+        return {name: float("nan") for name in SURROUND_FEATURES}
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
+    surround = np.median(lab[ring], axis=0).astype(np.float32)
+    pixels = lab[inside > 0]
+    # Squared distances against the squared limit: the same pixels as the distances
+    # against the limit (whole and half units square exactly), without the square roots.
+    difference = pixels.astype(np.float32) - surround
+    alike = np.einsum("ij,ij->i", difference, difference) <= SURROUND_ALIKE**2
+    lightness = pixels[:, 0]
+    lightest = pixels[lightness >= np.percentile(lightness, 75)].mean(axis=0, dtype=np.float32)
+    return {
+        "surround_alike_share": float(alike.mean()),
+        "surround_light_distance": float(np.linalg.norm(lightest - surround)) / 100.0,
+    }
 
 
 def _grown_by_square(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -581,5 +649,12 @@ def pronation_vector(metrics: dict[str, float], layout: dict[str, float], view: 
 
 
 def object_vector(features: dict[str, float]) -> np.ndarray:
-    """The sole, view and familiarity models' input row, shape (len(OBJECT_FEATURES),)."""
+    """The sole, familiarity and shoe-top models' input row, shape (len(OBJECT_FEATURES),)."""
     return np.array([features[name] for name in OBJECT_FEATURES], dtype=np.float64)
+
+
+def view_vector(features: dict[str, float], surround: dict[str, float]) -> np.ndarray:
+    """The view model's input row, shape (len(VIEW_FEATURES),): the object features and
+    the surround features (:func:`surround_features`)."""
+    row = {**features, **surround}
+    return np.array([row[name] for name in VIEW_FEATURES], dtype=np.float64)

@@ -53,8 +53,11 @@ from model.features import (
     FEATURE_VERSION,
     OBJECT_FEATURES,
     PRONATION_FEATURES,
+    VIEW_FEATURES,
     object_vector,
     pronation_vector,
+    surround_features,
+    view_vector,
     wear_metrics,
 )
 from model.footshape import LABELS, VIEWS
@@ -229,6 +232,7 @@ def extract_photo(
             "center": [cx / decoded.scale, cy / decoded.scale],
             "area_px": obj.candidate.mask_area / decoded.scale**2,
             "object": obj.features,
+            "surround": surround_features(decoded.image, obj.candidate, obj.frame.length_px),
             "side_detected": (
                 None if photo.negative else obj.frame.side(photo.view)  # type: ignore[arg-type]
             ),
@@ -556,6 +560,8 @@ class TrainingTable:
     """Feature matrices for the three models, with labels and split groups."""
 
     object_x: np.ndarray
+    # The view model's rows of the same objects: object and surround features.
+    view_x: np.ndarray
     is_sole: np.ndarray
     object_view: np.ndarray
     object_groups: np.ndarray
@@ -580,7 +586,7 @@ class TrainingTable:
 
 def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures]) -> TrainingTable:
     """Match located objects to labeled feet and assemble the training rows."""
-    obj_rows, is_sole, obj_view, obj_groups, obj_top = [], [], [], [], []
+    obj_rows, view_rows, is_sole, obj_view, obj_groups, obj_top = [], [], [], [], [], []
     pro_rows, pro_y, pro_view, pro_groups = [], [], [], []
     ori_rows, ori_y, ori_groups, ori_found, ori_area = [], [], [], [], []
     matched = missed = 0
@@ -593,6 +599,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
                 left_out += 1
                 continue
             obj_rows.append(object_vector(record["object"]))
+            view_rows.append(view_vector(record["object"], record["surround"]))
             is_sole.append(foot_index is not None)
             obj_view.append(photo.view)
             obj_groups.append(photo.group)
@@ -624,6 +631,7 @@ def build_table(photos: Sequence[LabeledPhoto], features: Sequence[PhotoFeatures
     views = Counter(p.view for p in photos)
     return TrainingTable(
         object_x=np.array(obj_rows).reshape(-1, len(OBJECT_FEATURES)),
+        view_x=np.array(view_rows).reshape(-1, len(VIEW_FEATURES)),
         is_sole=np.array(is_sole, dtype=bool),
         object_view=np.array(obj_view),
         object_groups=np.array(obj_groups),
@@ -848,7 +856,7 @@ def check_corpus(
 def _cross_validate_view(table: TrainingTable, *, seed: int = 0, folds: int = 5) -> dict[str, Any]:
     """Grouped cross-validated accuracy of the view model on the located soles."""
     soles = table.is_sole
-    x, y, groups = table.object_x[soles], table.object_view[soles], table.object_groups[soles]
+    x, y, groups = table.view_x[soles], table.object_view[soles], table.object_groups[soles]
     n_splits = min(folds, len(set(groups)))
     if n_splits < 2 or len(set(y)) < 2:
         return {"n": int(soles.sum())}
@@ -1036,7 +1044,7 @@ def fit_bundle(
         orientation_training = {"reused": True}
     sole = build_sole_model(seed=seed).fit(table.object_x, table.is_sole)
     soles = table.is_sole
-    view = build_view_model(seed=seed).fit(table.object_x[soles], table.object_view[soles])
+    view = build_view_model(seed=seed).fit(table.view_x[soles], table.object_view[soles])
     pronation = build_pronation_model(seed=seed, n_samples=len(table.pronation_y), family=family)
     pronation.fit(fill_empty_columns(table.pronation_x), table.pronation_y)
     version = version or dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M%S")
@@ -1049,7 +1057,11 @@ def fit_bundle(
         "classes": list(LABELS),
         "views": list(VIEWS),
         "feature_version": FEATURE_VERSION,
-        "feature_names": {"pronation": list(PRONATION_FEATURES), "object": list(OBJECT_FEATURES)},
+        "feature_names": {
+            "pronation": list(PRONATION_FEATURES),
+            "object": list(OBJECT_FEATURES),
+            "view": list(VIEW_FEATURES),
+        },
         "models": {
             "pixels": "MLPClassifier (48, 24) on per-pixel colour, texture and context",
             "imprint": "MLPClassifier (32, 16) on an insole's pixels: did the foot press "

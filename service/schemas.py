@@ -54,7 +54,7 @@ ANALYSIS_EXAMPLE: dict[str, Any] = {
     "error": None,
     "view": "outsole",
     "view_source": "detected",
-    "model_version": "2026.12.07-4",
+    "model_version": "2026.12.08-1",
     "image": {"width": 3024, "height": 4032},
     "feet": [_FOOT_EXAMPLE],
     "comparison": None,

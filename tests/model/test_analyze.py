@@ -453,6 +453,30 @@ def test_a_print_raised_under_the_arch_is_read_by_its_heel_ball_and_toes(
     assert "Over the heel, the ball and the toes, wear leans to the outer side" in evidence
 
 
+@pytest.mark.parametrize(("seed", "index"), [(8989, 25), (8989, 111), (8181, 319)])
+def test_a_print_whose_ink_blurs_to_grey_is_read_as_a_print(
+    analyzer: Analyzer, seed: int, index: int
+) -> None:
+    """Prints on paper the view model read as outsoles (0.56 to 0.96) from the object
+    features alone, in which their fine lines of ink blur to grey, and so gave the
+    wrong side: the paper showing between the ink and around the print tells them."""
+    rendered = render_photo(
+        photo_seed(seed, index), max_megapixels=3.0, view_weights={"print": 1.0}
+    )
+    result = analyzer.analyze(rendered.data)
+    assert result.view == "print"
+    truth = sorted(row["side"] for row in rendered.rows)
+    assert sorted(foot.side for foot in result.feet) == truth
+    for foot in result.feet:
+        row = min(
+            rendered.rows,
+            key=lambda r: np.hypot(
+                float(r["center_x"]) - foot.center[0], float(r["center_y"]) - foot.center[1]
+            ),
+        )
+        assert foot.side == row["side"]
+
+
 def test_a_real_scan_turned_a_little_keeps_its_outline(
     analyzer: Analyzer, real_scans: list[dict[str, str]]
 ) -> None:

@@ -156,6 +156,7 @@ def table_of(**parts: Any) -> TrainingTable:
     orientation rows)."""
     empty: dict[str, Any] = {
         "object_x": np.zeros((0, 1)),
+        "view_x": np.zeros((0, 1)),
         "is_sole": np.zeros(0, dtype=bool),
         "object_view": np.array([]),
         "object_groups": np.array([]),
@@ -226,6 +227,7 @@ def test_cross_validation_reports_the_view_model_on_the_soles_only() -> None:
     y = np.array(["neutral", "overpronation", "underpronation"] * 30)
     table = table_of(
         object_x=x,
+        view_x=x,
         is_sole=is_sole,
         object_view=views,
         object_groups=np.arange(len(views)),

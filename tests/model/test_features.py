@@ -1,4 +1,5 @@
-"""The tread texture features that help tell an outsole from an insole or a print."""
+"""The tread texture and surround features that help tell an outsole from an insole or a
+print, and the wear features' lean."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import cv2
 import numpy as np
 import pytest
 
-from model.features import TREAD_FEATURES, _grown_by_square, tread_features, wear_features
+from model.features import (
+    SURROUND_FEATURES,
+    TREAD_FEATURES,
+    _grown_by_square,
+    surround_features,
+    tread_features,
+    wear_features,
+)
 from model.footshape import ZONES
-from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH, FootFrame
+from model.locate import CANONICAL_LENGTH, CANONICAL_WIDTH, Candidate, FootFrame
 
 SHAPE = (CANONICAL_LENGTH, CANONICAL_WIDTH)
 
@@ -110,3 +118,55 @@ def test_the_lean_without_the_midfoot_is_blind_to_a_blank_arch(ellipse_frame: Fo
     assert blank["mlwi_total"] >= 0.15  # the whole sole reads as leaning inward
     assert printed["mlwi_total"] <= -0.15
     assert blank["mlwi_without_midfoot"] == printed["mlwi_without_midfoot"] <= -0.15
+
+
+def _sole_on(floor: tuple[int, int, int], sole: np.ndarray, *, turned: bool = False):
+    """A 600 x 400 photo of ``floor`` colour with a sole-sized ellipse showing ``sole``
+    (a picture of the photo's size) inside it; the photo and the ellipse's candidate,
+    turned a quarter where asked."""
+    image = np.empty((600, 400, 3), np.uint8)
+    image[:] = floor
+    inside = np.zeros((600, 400), np.uint8)
+    cv2.ellipse(inside, (200, 300), (90, 230), 0, 0, 360, 1, -1)
+    image[inside > 0] = sole[inside > 0]
+    if turned:
+        image, inside = np.rot90(image).copy(), np.rot90(inside).copy()
+    contours, _ = cv2.findContours(inside, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = contours[0].reshape(-1, 2).astype(np.float32)
+    return image, Candidate(contour=contour, mask_area=float(inside.sum()), touches_border=0.0)
+
+
+def _stripes(dark: int, light: int, period: int = 10, dark_share: float = 0.4) -> np.ndarray:
+    rows = np.arange(600)[:, None, None] % period < dark_share * period
+    return np.where(rows, dark, light).astype(np.uint8).repeat(400, axis=1).repeat(3, axis=2)
+
+
+def test_ink_on_its_paper_reads_alike_its_surround_and_rubber_on_a_floor_does_not() -> None:
+    """A print's paper shows between its ink and around it; a dark outsole's rubber and
+    grooves differ from the light floor around it. The figures do not turn with the
+    photo."""
+    paper = (235, 238, 240)
+    print_image, print_outline = _sole_on(paper, _stripes(30, 235))
+    sole_image, sole_outline = _sole_on((210, 215, 220), _stripes(45, 95))
+
+    on_paper = surround_features(print_image, print_outline, length=460)
+    on_floor = surround_features(sole_image, sole_outline, length=460)
+
+    assert tuple(on_paper) == SURROUND_FEATURES
+    assert on_paper["surround_alike_share"] == pytest.approx(0.6, abs=0.05)
+    assert on_paper["surround_light_distance"] < 0.05
+    assert on_floor["surround_alike_share"] == 0.0
+    assert on_floor["surround_light_distance"] > 1.0
+    turned = surround_features(*_sole_on(paper, _stripes(30, 235), turned=True), length=460)
+    alike = on_paper["surround_alike_share"]
+    assert turned["surround_alike_share"] == pytest.approx(alike, abs=0.05)
+
+
+def test_an_object_filling_the_photo_has_no_surround() -> None:
+    image = np.full((100, 100, 3), 200, np.uint8)
+    border = np.array([[0, 0], [99, 0], [99, 99], [0, 99]], np.float32)
+    whole = Candidate(contour=border, mask_area=10_000.0, touches_border=1.0)
+
+    figures = surround_features(image, whole, length=100)
+
+    assert all(np.isnan(value) for value in figures.values())

@@ -12,7 +12,13 @@ import pytest
 from sklearn.metrics import log_loss
 
 from model.classifier import build_shoe_top_model
-from model.features import LAYOUT_FEATURES, OBJECT_FEATURES, PRONATION_FEATURES
+from model.features import (
+    LAYOUT_FEATURES,
+    OBJECT_FEATURES,
+    PRONATION_FEATURES,
+    SURROUND_FEATURES,
+    VIEW_FEATURES,
+)
 from model.footshape import LABELS
 from model.locate import ORIENTATION_FEATURES, Turn
 from model.synth.corpus import photo_seed, write_manifest
@@ -41,6 +47,7 @@ def record(x: float, y: float, area_in_foot_lengths: float, marker: float) -> di
         "center": [x, y],
         "area_px": area_in_foot_lengths * FOOT_LENGTH**2,
         "object": dict.fromkeys(OBJECT_FEATURES, marker),
+        "surround": dict.fromkeys(SURROUND_FEATURES, marker + 0.5),
         "metrics": dict.fromkeys(PRONATION_FEATURES, 0.5),
         "layout": dict.fromkeys(LAYOUT_FEATURES, 0.0),
     }
@@ -91,6 +98,21 @@ def test_negative_photos_keep_every_object_as_not_a_sole() -> None:
     assert not table.is_sole.any()
     assert len(table.object_x) == 2
     assert np.all(table.object_view == "negative")
+
+
+def test_the_view_rows_hold_the_object_and_surround_features_of_each_object() -> None:
+    """The view model reads the surround features beside the object features; the sole
+    model's rows stay the object features alone."""
+    photo = LabeledPhoto(path=Path("print.jpg"), view="print", feet=(), group="print")
+    objects = [record(500, 500, 0.3, marker=1.0), record(900, 500, 0.3, marker=2.0)]
+
+    table = build_table([photo], [PhotoFeatures(objects=objects)])
+
+    assert table.object_x.shape == (2, len(OBJECT_FEATURES))
+    assert table.view_x.shape == (2, len(VIEW_FEATURES))
+    surround = [VIEW_FEATURES.index(name) for name in SURROUND_FEATURES]
+    assert np.array_equal(table.view_x[:, : len(OBJECT_FEATURES)], table.object_x)
+    assert np.array_equal(table.view_x[:, surround], [[1.5, 1.5], [2.5, 2.5]])
 
 
 def test_each_foot_with_known_ends_teaches_all_four_turns() -> None:
