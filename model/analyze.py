@@ -400,12 +400,12 @@ class Analyzer:
         soles: list[LocatedObject] = []
         probs = self.sole_probabilities(objects)
         if objects:
-            objects, probs = self._second_look(photo, objects, probs)
-            soles = self._chosen(photo, objects, probs, SOLE_THRESHOLD)
+            objects, probs, typical = self._second_look(photo, objects, probs)
+            soles = self._chosen(photo, objects, probs, typical, SOLE_THRESHOLD)
         if not soles:
             cut = [located(photo, candidate) for candidate in cut_from_border(photo.image)]
             sure = _sure_of_whole_blobs(cut, self.sole_probabilities(cut))
-            soles = self._chosen(photo, cut, sure, BORDER_CUT_THRESHOLD)
+            soles = self._chosen(photo, cut, sure, self._could_be_soles(cut), BORDER_CUT_THRESHOLD)
         if soles:
             return soles
         if not objects:
@@ -458,14 +458,15 @@ class Analyzer:
         photo: DecodedPhoto,
         objects: list[LocatedObject],
         probs: np.ndarray,
+        typical: np.ndarray,
         threshold: float,
     ) -> list[LocatedObject]:
-        """The one or two soles among ``objects`` (with their sole probabilities): the
-        likeliest ones from ``threshold`` up that could be soles at all, each once, with
-        the other shoe of a pair beside a single sole, and without a half of something."""
+        """The one or two soles among ``objects`` (with their sole probabilities and
+        whether each could be a sole at all, ``_could_be_soles``): the likeliest ones
+        from ``threshold`` up that could be soles, each once, with the other shoe of a
+        pair beside a single sole, and without a half of something."""
         if not objects:
             return []
-        typical = self._could_be_soles(objects)
         ranked = sorted(zip(probs, range(len(objects)), strict=True), reverse=True)
         soles: list[LocatedObject] = []
         for p, i in ranked:
@@ -483,10 +484,11 @@ class Analyzer:
 
     def _second_look(
         self, photo: DecodedPhoto, objects: list[LocatedObject], probs: np.ndarray
-    ) -> tuple[list[LocatedObject], np.ndarray]:
+    ) -> tuple[list[LocatedObject], np.ndarray, np.ndarray]:
         """The objects, each one the sole model doubts or the familiarity and outline
         checks turn down replaced by its outline refined by a graph cut, where the sole
-        model likes that better; their sole probabilities.
+        model likes that better; their sole probabilities; whether each could be a sole
+        at all (``_could_be_soles``, judged again only for an object replaced).
 
         The pixel classifier can outline only part of an insole, or take in floor beside
         a shoe (:func:`model.locate.refined_by_graph_cut`). The sole model rightly
@@ -508,7 +510,9 @@ class Analyzer:
             turned_down = probs[i] >= SOLE_THRESHOLD and not typical[i]
             if doubted or turned_down:
                 objects[i], probs[i] = self._refined_if_likelier(photo, obj, float(probs[i]))
-        return objects, probs
+                if objects[i] is not obj:
+                    typical[i] = self._could_be_soles([objects[i]])[0]
+        return objects, probs, typical
 
     def _refined_soles(
         self, photo: DecodedPhoto, soles: list[LocatedObject]
@@ -563,6 +567,8 @@ class Analyzer:
         Not if it is unlike every sole the model learned from (the familiarity check) or
         pinched in as no foot is (touching coins): either is a photo of something else.
         """
+        if not objects:
+            return np.zeros(0, dtype=bool)
         return familiar(self.bundle, _object_rows(objects)) & np.array(
             [outline_like_a_foot(o.width_profile) for o in objects]
         )

@@ -240,6 +240,20 @@ def test_negative_photos_are_rejected(analyzer: Analyzer) -> None:
     assert rejected >= 8
 
 
+def test_a_photo_of_nothing_but_floor_is_rejected_as_holding_no_object(
+    analyzer: Analyzer,
+) -> None:
+    """Neither the locator nor the graph cut from the border finds anything on an even
+    floor: the photo is rejected with the reason, not failed on an empty list."""
+    rng = np.random.default_rng(7)
+    floor = np.clip(rng.normal(150.0, 3.0, (600, 800, 3)), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", floor)
+    assert ok
+    with pytest.raises(NoSoleFound) as rejected:
+        analyzer.analyze(jpeg.tobytes())
+    assert rejected.value.reason == "no_object"
+
+
 def test_photos_nobody_here_made_are_rejected(analyzer: Analyzer) -> None:
     from model.evaluation import foreign_sample_images
 
