@@ -294,15 +294,26 @@ def tread_features(gray: np.ndarray, inner: np.ndarray) -> dict[str, float]:
     }
 
 
-def _ring_contrast(image: np.ndarray, candidate: Candidate) -> float:
-    """Colour difference between the object and a ring of background around it."""
+def _object_in_crop(
+    image: np.ndarray, candidate: Candidate, pad: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The box of ``image`` around ``candidate``, ``pad`` pixels wider on each side (within
+    the image), and the object filled in it (uint8, 0 or 1): where a ring around the
+    object is read (:func:`_ring_contrast`, :func:`surround_features`)."""
     x, y, w, h = cv2.boundingRect(candidate.contour.astype(np.float32))
-    pad = max(w, h) // 8 + 2
     x0, y0 = max(x - pad, 0), max(y - pad, 0)
     x1, y1 = min(x + w + pad, image.shape[1]), min(y + h + pad, image.shape[0])
     crop = image[y0:y1, x0:x1]
     inside = np.zeros(crop.shape[:2], dtype=np.uint8)
     cv2.fillPoly(inside, [np.round(candidate.contour - (x0, y0)).astype(np.int32)], 1)
+    return crop, inside
+
+
+def _ring_contrast(image: np.ndarray, candidate: Candidate) -> float:
+    """Colour difference between the object and a ring of background around it."""
+    _, _, w, h = cv2.boundingRect(candidate.contour.astype(np.float32))
+    pad = max(w, h) // 8 + 2
+    crop, inside = _object_in_crop(image, candidate, pad)
     if not inside.any():
         return 0.0
     # The ring is what a square of side 2 * pad + 1 grows the object by: the pixels
@@ -338,12 +349,7 @@ def surround_features(image: np.ndarray, candidate: Candidate, length: float) ->
         print: near 0). NaN where the object leaves no ring (it fills the photo).
     """
     width = max(2, round(SURROUND_RING * length))
-    x, y, w, h = cv2.boundingRect(candidate.contour.astype(np.float32))
-    x0, y0 = max(x - width - 1, 0), max(y - width - 1, 0)
-    x1, y1 = min(x + w + width + 1, image.shape[1]), min(y + h + width + 1, image.shape[0])
-    crop = image[y0:y1, x0:x1]
-    inside = np.zeros(crop.shape[:2], dtype=np.uint8)
-    cv2.fillPoly(inside, [np.round(candidate.contour - (x0, y0)).astype(np.int32)], 1)
+    crop, inside = _object_in_crop(image, candidate, width + 1)
     # Euclidean distance from the object, so the ring is as wide whichever way it lies.
     distance = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
     ring = (inside == 0) & (distance <= width)
